@@ -1,0 +1,1 @@
+"""Reference answers to the chapters' exercises, one module per chapter (chNN_slug.py)."""
