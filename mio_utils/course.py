@@ -18,8 +18,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported, here or in a kernel
-
 from .profiles import ENV_VAR, PROFILES, profile
 from .report import METRICS_ENV_VAR
 
@@ -70,8 +68,11 @@ def run_chapter(path: Path, out: Path, active: str, kernel: str, timeout: int) -
                             resources={"metadata": {"path": str(path.parent.resolve())}})
     started = time.perf_counter()
     ok, error = True, ""
+    log = out / "logs" / f"{path.stem}.stderr.log"  # the kernel's C++ logging, kept out of the progress lines
+    log.parent.mkdir(parents=True, exist_ok=True)
     try:
-        client.execute()
+        with open(log, "wb") as stderr:
+            client.execute(stderr=stderr)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
         ok = False
         error = _first_error(nb) if isinstance(failure, CellExecutionError) else f"{type(failure).__name__}: {failure}"[:300]
@@ -82,15 +83,14 @@ def run_chapter(path: Path, out: Path, active: str, kernel: str, timeout: int) -
 
 
 def write_report(runs: list[ChapterRun], active: str, path: Path) -> None:
-    import keras
-    import tensorflow as tf
+    from importlib.metadata import version
 
     lines = [
         "# MIO course report", "",
         f"- date: {datetime.datetime.now().isoformat(timespec='seconds')}",
         f"- profile: {active}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}",
+        f"TensorFlow {version('tensorflow')}, Keras {version('keras')}",
         f"- chapters passed: {sum(r.ok for r in runs)}/{len(runs)}; total {sum(r.seconds for r in runs):.0f} s",
         "", "| chapter | profile | seconds | status | headline metrics |", "|---|---|---:|---|---|",
     ]

@@ -9,7 +9,6 @@ import platform
 import socket
 import sys
 import threading
-import time
 from pathlib import Path
 
 from .profiles import profile
@@ -91,8 +90,6 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
     speed. Determinism means bit-identical results on the same machine and thread count, not across
     machines. Returns what it printed, as a dict. Taught in chapter 00.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    started = time.perf_counter()
     import keras
     import numpy as np
     import tensorflow as tf
@@ -123,5 +120,4 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
             print(f"{key:<{width}} : {value}")
         if active == "gpu" and not gpus:
             print("note: the gpu profile is selected but no GPU is visible; training will be slow.")
-        print(f"(setup took {time.perf_counter() - started:.1f} s)")
     return info
