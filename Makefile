@@ -16,6 +16,7 @@ help:
 	@echo "make test                            run all tests (unit, checkers, notebooks in smoke)"
 	@echo "make lab                             open the chapters in JupyterLab"
 	@echo "make format                          normalise notebooks (stable JSON, outputs stripped)"
+	@echo "make bench [PROFILE=cpu] [LATENCY_MS=5]  chapter 03's input-pipeline table"
 
 venv: $(STAMP)
 
@@ -38,6 +39,9 @@ lab: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/python -m mio_utils.notebooks chapters/*.ipynb $(if $(wildcard build/*.ipynb),--outputs-from build)
+
+bench: $(STAMP)
+	$(BIN)/python -m mio_utils.bench $(if $(PROFILE),--profile $(PROFILE)) $(if $(LATENCY_MS),--latency-ms $(LATENCY_MS))
 
 clean:
 	rm -rf build

@@ -1,0 +1,100 @@
+"""mio_utils.bench: throughput, the input-bound ratio, the table and the command."""
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from mio_utils import bench, pipelines
+
+
+def _slow(batch):
+    time.sleep(0.02)
+    return batch
+
+
+def test_throughput_counts_examples_per_second():
+    rate = bench.throughput(tf.data.Dataset.range(10_000).batch(100), batches=10, warmup=1)
+    assert rate > 1000
+    slow = tf.data.Dataset.range(100).batch(10).map(lambda b: tf.numpy_function(_slow, [b], tf.int64))
+    assert bench.throughput(slow, batches=3, warmup=1) < 10 / 0.02
+    with pytest.raises(ValueError, match="ran out"):
+        bench.throughput(tf.data.Dataset.range(5).batch(2), batches=10)
+    with pytest.raises(ValueError):
+        bench.throughput(tf.data.Dataset.range(5), batches=0)
+
+
+def test_throughput_counts_unbatched_images_as_one_each():
+    images = tf.data.Dataset.from_tensors(tf.zeros((32, 32, 3))).repeat()
+    assert bench.throughput(images, batches=5, examples_per_element=1) < bench.throughput(images, batches=5) / 16
+
+
+def test_throughput_honours_min_seconds():
+    started = time.perf_counter()
+    bench.throughput(tf.data.Dataset.range(10).repeat().batch(2), batches=1, warmup=0, min_seconds=0.2)
+    assert time.perf_counter() - started >= 0.2
+
+
+@pytest.fixture(scope="module")
+def step_and_batches():
+    x = tf.constant(np.random.default_rng(0).integers(0, 255, (16, *pipelines.IMAGE_SHAPE)), tf.uint8)
+    y = tf.constant(np.arange(16) % 10, tf.int64)
+    step = bench.make_train_step(bench.make_model())
+    return step, [(x, y)]
+
+
+def test_train_step_learns(step_and_batches):
+    step, [(x, y)] = step_and_batches
+    first = float(step(x, y))
+    for _ in range(20):
+        last = float(step(x, y))
+    assert last < first
+
+
+def test_input_bound_ratio_near_one_for_memory_and_large_for_a_slow_pipeline(step_and_batches):
+    step, batches = step_and_batches
+    x, y = batches[0]
+    in_memory = tf.data.Dataset.from_tensors((x, y)).repeat()
+    fair = bench.input_bound_ratio(in_memory, step, steps=3, pairs=3, memory_batches=batches)
+    assert 0.4 < fair["ratio"] < 2.5 and fair["pairs"] == 3
+    assert fair["examples_per_s"] == pytest.approx(16 / fair["pipeline_step_s"])
+
+    def slow(images, labels):
+        return tf.numpy_function(lambda a: (time.sleep(0.2), a)[1], [images], tf.uint8), labels
+
+    slow_pipeline = in_memory.map(slow)
+    bound = bench.input_bound_ratio(slow_pipeline, step, steps=1, pairs=5, memory_batches=batches)
+    assert bound["ratio"] > 3 and bound["pairs"] == 2, "stops early once clearly input-bound"
+    with pytest.raises(ValueError):
+        bench.input_bound_ratio(in_memory, step, steps=0)
+
+
+def test_run_table_and_format(monkeypatch):
+    monkeypatch.setattr(pipelines, "VARIANTS", {"naive": {}, "all together": dict(parallel=4, prefetch=True)})
+    table = bench.run_table(n_shards=2, records_per_shard=16, batch_size=8, latency_ms=1.0, steps=1, pairs=2,
+                            min_seconds=0.0, verbose=False, min_speedup=99)
+    assert list(table.index) == ["naive", "all together", bench.CONTROL]
+    assert list(table.columns) == ["pipeline alone (ex/s)", "training (ex/s)", "speed-up", "input-bound ratio",
+                                   "step in memory (ms)"]
+    assert table.loc["naive", "speed-up"] == 1.0 and (table["training (ex/s)"] > 0).all()
+    text = bench.format_table(table)
+    assert "all together" in text and "x" in text
+
+
+def test_command_line(monkeypatch, capsys):
+    monkeypatch.setattr(pipelines, "VARIANTS", {"naive": {}, "all together": dict(parallel=4, prefetch=True)})
+    monkeypatch.setitem(bench.SETTINGS, "smoke", dict(bench.SETTINGS["smoke"], n_shards=2, records_per_shard=16,
+                                                      batch_size=8, steps=1, pairs=2, min_seconds=0.0,
+                                                      min_speedup=0.0, max_input_bound_ratio=float("inf")))
+    assert bench.main(["--profile", "smoke", "--latency-ms", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "simulated latency 1 ms" in out and "all together" in out and "met" in out
+    with pytest.raises(SystemExit):
+        bench.main(["--latency-ms", "-1"])
+
+
+def test_settings_share_keys():
+    keys = set(bench.SETTINGS["smoke"])
+    assert all(set(s) == keys for s in bench.SETTINGS.values())
+    assert bench.SETTINGS["cpu"]["latency_ms"] == 5.0 and bench.SETTINGS["cpu"]["min_speedup"] == 3.0
+    assert bench.SETTINGS["cpu"]["max_input_bound_ratio"] == 1.10
