@@ -1,0 +1,295 @@
+"""Training helpers: the course's small digits model, learning-rate curves, and crash-safe checkpoints.
+
+Taught in chapter 04 (training); the model builders are reused from chapter 05 on.
+
+Checkpoints here are written *atomically*: a checkpoint is saved under a temporary name, flushed to disk,
+and only then renamed to its final name with ``os.replace``. A rename is atomic on POSIX and Windows
+file systems, so a process killed at any moment leaves either the previous checkpoints or the new one,
+never a half-written file under a checkpoint's name. Keras's own ``BackupAndRestore`` (Keras 3.15)
+writes straight into ``latest.weights.h5`` and then, separately, a JSON file with the epoch; chapter 04
+kills it in the middle of that write to show why this matters.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+CHECKPOINT_PATTERN = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
+
+
+# ------------------------------------------------------------------------------------------ models
+def build_digits_classifier(
+    input_shape=(8, 8, 1),
+    num_classes: int = 10,
+    kind: str = "cnn",
+    width: int = 32,
+    dropout: float = 0.0,
+    l2: float = 0.0,
+    augment: bool = False,
+    name: str | None = None,
+):
+    """A small image classifier that takes raw ``uint8`` pixels (0-255) and outputs class probabilities.
+
+    Preprocessing lives *inside* the model (``Rescaling(1/255)``), so a saved model needs no separate
+    preprocessing code; augmentation layers (``augment=True``) are active only while training.
+    ``kind="mlp"``: one hidden layer of ``4 * width`` units; ``kind="cnn"``: two 3x3 convolutions of
+    ``width`` filters, max pooling and a dense layer of ``2 * width`` units. ``l2`` adds a weight
+    penalty to every kernel, ``dropout`` a dropout layer before the output. The output layer computes in
+    float32 even under a mixed-precision policy. Every layer has a fixed name, so checkpoints written by
+    one process load in another. Taught in chapter 04.
+    """
+    import keras
+    from keras import layers
+
+    if kind not in ("mlp", "cnn"):
+        raise ValueError(f"kind must be 'mlp' or 'cnn'; got {kind!r}.")
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (height, width, channels); got {input_shape!r}.")
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout is a probability in [0, 1); got {dropout!r}.")
+    regularizer = keras.regularizers.L2(l2) if l2 else None
+    stack = [keras.Input(input_shape, name="pixels"), layers.Rescaling(1 / 255, name="scale_0_1")]
+    if augment:
+        # About one pixel of shift and a few degrees of rotation: still the same digit.
+        stack += [
+            layers.RandomTranslation(0.12, 0.12, fill_mode="constant", name="augment_shift"),
+            layers.RandomRotation(0.03, fill_mode="constant", name="augment_rotate"),
+        ]
+    if kind == "cnn":
+        stack += [
+            layers.Conv2D(width, 3, padding="same", activation="relu", kernel_regularizer=regularizer,
+                          name="conv_1"),
+            layers.Conv2D(width, 3, padding="same", activation="relu", kernel_regularizer=regularizer,
+                          name="conv_2"),
+            layers.MaxPooling2D(name="pool"),
+            layers.Flatten(name="flatten"),
+            layers.Dense(2 * width, activation="relu", kernel_regularizer=regularizer, name="hidden"),
+        ]
+    else:
+        stack += [
+            layers.Flatten(name="flatten"),
+            layers.Dense(4 * width, activation="relu", kernel_regularizer=regularizer, name="hidden"),
+        ]
+    if dropout:
+        stack.append(layers.Dropout(dropout, name="dropout"))
+    stack.append(layers.Dense(num_classes, activation="softmax", kernel_regularizer=regularizer,
+                              dtype="float32", name="probabilities"))
+    return keras.Sequential(stack, name=name or f"digits_{kind}")
+
+
+def build_tabular_classifier(x_train, hidden: int = 16, num_classes: int = 2, dropout: float = 0.0):
+    """A small classifier for float feature vectors, with standardisation *inside* the model.
+
+    The ``Normalization`` layer learns each feature's mean and variance from ``x_train`` only (fit it
+    on the training fold, never on data you will evaluate on). Two classes give one sigmoid output
+    (the probability of class 1); more give a softmax. ``hidden=0`` is logistic regression.
+    Taught in chapter 04; used in chapter 05.
+    """
+    import keras
+    from keras import layers
+
+    x_train = np.asarray(x_train, dtype=np.float32)
+    if x_train.ndim != 2:
+        raise ValueError(f"x_train must be a matrix shaped (examples, features); got {x_train.shape}.")
+    if num_classes < 2:
+        raise ValueError(f"num_classes must be at least 2; got {num_classes}.")
+    normalize = layers.Normalization(name="standardize")
+    normalize.adapt(x_train)
+    stack = [keras.Input((x_train.shape[1],), name="features"), normalize]
+    if hidden:
+        stack.append(layers.Dense(hidden, activation="relu", name="hidden"))
+    if dropout:
+        stack.append(layers.Dropout(dropout, name="dropout"))
+    if num_classes == 2:
+        stack.append(layers.Dense(1, activation="sigmoid", dtype="float32", name="probability"))
+    else:
+        stack.append(layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities"))
+    return keras.Sequential(stack, name="tabular_classifier")
+
+
+# ---------------------------------------------------------------------------- learning-rate schedules
+def step_decay(initial: float, factor: float = 0.5, every: int = 10):
+    """An epoch -> learning-rate function for ``keras.callbacks.LearningRateScheduler``:
+    ``initial * factor ** (epoch // every)``, i.e. the rate drops by ``factor`` every ``every`` epochs.
+
+    Taught in chapter 04.
+    """
+    if initial <= 0 or not 0 < factor <= 1 or every < 1:
+        raise ValueError(f"need initial > 0, 0 < factor <= 1, every >= 1; got {initial}, {factor}, {every}.")
+
+    def schedule(epoch, lr=None):
+        return float(initial * factor ** (epoch // every))
+
+    return schedule
+
+
+def schedule_values(schedule, steps) -> np.ndarray:
+    """The learning rate a schedule gives at each optimizer step in ``steps`` (for plotting).
+
+    ``schedule`` is a ``keras.optimizers.schedules.LearningRateSchedule`` or any step -> rate callable.
+    Taught in chapter 04.
+    """
+    return np.array([float(schedule(step)) for step in steps], dtype=np.float64)
+
+
+def learning_rate_logger():
+    """A callback that records the optimizer's learning rate at the end of each epoch into the logs.
+
+    With it, ``history.history["lr"]`` holds the rate every schedule actually used, whether it comes
+    from a ``LearningRateSchedule``, ``LearningRateScheduler`` or ``ReduceLROnPlateau``.
+    Taught in chapter 04.
+    """
+    import keras
+
+    class LearningRateLogger(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    return LearningRateLogger()
+
+
+# ------------------------------------------------------------------------------ atomic checkpoints
+def _build_optimizer(model, caller: str) -> None:
+    """Create the optimizer's variables, so a checkpoint always holds (and expects) all of them."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        raise ValueError(f"{caller} needs a compiled model (a checkpoint holds the optimizer's state).")
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":  # directories cannot be opened for fsync on Windows
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def checkpoint_path(directory, epoch: int) -> Path:
+    """Where :func:`save_checkpoint` puts the state after ``epoch`` completed epochs. Taught in chapter 04."""
+    return Path(directory) / f"epoch-{epoch:04d}.weights.h5"
+
+
+def save_checkpoint(model, directory, epoch: int, keep: int = 2) -> Path:
+    """Save the model's weights *and optimizer state* after ``epoch`` completed epochs, atomically.
+
+    Writes ``.epoch-NNNN.<pid>.tmp.weights.h5``, flushes it to disk, renames it to
+    ``epoch-NNNN.weights.h5`` with ``os.replace`` (atomic), then deletes all but the ``keep`` newest
+    checkpoints. The epoch is part of the file name, so weights and epoch can never disagree.
+    Taught in chapter 04.
+    """
+    if epoch < 1:
+        raise ValueError(f"epoch counts completed epochs and must be >= 1; got {epoch}.")
+    if keep < 1:
+        raise ValueError(f"keep must be >= 1; got {keep}.")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    final = checkpoint_path(directory, epoch)
+    temporary = directory / f".epoch-{epoch:04d}.{os.getpid()}.tmp.weights.h5"
+    _build_optimizer(model, "save_checkpoint")
+    model.save_weights(temporary)  # Keras saves the optimizer's variables with the model's
+    _fsync_file(temporary)
+    os.replace(temporary, final)
+    _fsync_dir(directory)
+    for old_epoch, old_path in list_checkpoints(directory)[:-keep]:
+        old_path.unlink(missing_ok=True)
+    return final
+
+
+def list_checkpoints(directory) -> list[tuple[int, Path]]:
+    """Complete checkpoints in ``directory`` as ``(epoch, path)``, oldest first; temporary files are
+    ignored. Taught in chapter 04."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        return []
+    found = []
+    for path in directory.iterdir():
+        match = CHECKPOINT_PATTERN.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def restore_latest(model, directory) -> int:
+    """Load the newest checkpoint in ``directory`` into ``model`` (weights and optimizer state) and
+    return its epoch, or return 0 and change nothing when there is none.
+
+    The model must be built and compiled (the optimizer's variables are created here if needed).
+    Pass the result to ``model.fit(..., initial_epoch=...)``. Taught in chapter 04.
+    """
+    checkpoints = list_checkpoints(directory)
+    if not checkpoints:
+        return 0
+    if not model.built:
+        raise ValueError("restore_latest needs a built model: give it a keras.Input or call it on a batch.")
+    _build_optimizer(model, "restore_latest")
+    epoch, path = checkpoints[-1]
+    model.load_weights(path)
+    return epoch
+
+
+def atomic_checkpoint(directory, keep: int = 2):
+    """A callback that calls :func:`save_checkpoint` at the end of every epoch (the crash-safe
+    counterpart of ``keras.callbacks.BackupAndRestore``). Resume with :func:`restore_latest`.
+    Taught in chapter 04.
+    """
+    import keras
+
+    class AtomicCheckpoint(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            # A process killed while saving leaves its temporary file behind: never a checkpoint, so delete it.
+            for stale in Path(directory).glob(".epoch-*.tmp.weights.h5"):
+                stale.unlink(missing_ok=True)
+
+        def on_epoch_end(self, epoch, logs=None):
+            save_checkpoint(self.model, directory, epoch + 1, keep=keep)
+
+    return AtomicCheckpoint()
+
+
+# ------------------------------------------------------------------- data order that survives restarts
+def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
+    """The shuffled order of ``n`` examples in ``epoch``: a function of ``(seed, epoch)`` only.
+
+    A resumed run therefore sees exactly the batches the uninterrupted run saw in that epoch, which is
+    what makes "resume loses nothing" checkable to the last bit. Taught in chapter 04.
+    """
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def epoch_batches(x, y, batch_size: int, seed: int, epochs: int, first_epoch: int = 0):
+    """A ``tf.data`` pipeline of the batches of epochs ``first_epoch .. epochs-1``, each epoch shuffled
+    by :func:`epoch_order`, and the number of steps per epoch.
+
+    Use as ``model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps)``.
+    Taught in chapter 04.
+    """
+    import tensorflow as tf
+
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}.")
+    if not 0 <= first_epoch < epochs:
+        raise ValueError(f"need 0 <= first_epoch < epochs; got first_epoch={first_epoch}, epochs={epochs}.")
+    steps = math.ceil(len(x) / batch_size)
+    orders = np.stack([epoch_order(len(x), seed, e) for e in range(first_epoch, epochs)])
+    x_t, y_t = tf.constant(x), tf.constant(y)
+    dataset = (
+        tf.data.Dataset.from_tensor_slices(orders)  # one row of indices per epoch
+        .flat_map(lambda order: tf.data.Dataset.from_tensor_slices(order).batch(batch_size))
+        .map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
+    )
+    return dataset.prefetch(2), steps
