@@ -4,6 +4,7 @@ Taught in chapter 00.
 """
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import socket
@@ -83,6 +84,15 @@ def devices() -> list[str]:
     return names
 
 
+class _DropRetracingWarning(logging.Filter):
+    """Keras builds a new ``tf.function`` for every model it fits or predicts with, so a chapter that
+    trains several models in a loop trips TensorFlow's "triggered tf.function retracing" warning although
+    nothing is retraced by mistake. This filter drops that one message and nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False) -> dict:
     """Start a chapter: seed Python, NumPy and TensorFlow, make ops deterministic, print the environment.
 
@@ -98,6 +108,9 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
     if deterministic is None:
         deterministic = active != "gpu"
     keras.utils.set_random_seed(seed)
+    tf_logger = tf.get_logger()
+    if not any(isinstance(f, _DropRetracingWarning) for f in tf_logger.filters):
+        tf_logger.addFilter(_DropRetracingWarning())
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     gpus = devices()

@@ -44,3 +44,21 @@ def test_setup_seeds_and_reports(capsys):
     for key in ("tensorflow", "keras", "device", "profile", "online"):
         assert key in printed
     assert info["profile"] == "smoke" and info["deterministic"] is True
+
+
+def test_setup_drops_only_the_retracing_warning():
+    import logging
+
+    import tensorflow as tf
+
+    env.setup(seed=0, quiet=True)
+    env.setup(seed=0, quiet=True)  # calling it again must not stack filters
+    filters = [f for f in tf.get_logger().filters if isinstance(f, env._DropRetracingWarning)]
+    assert len(filters) == 1
+
+    def record(message):
+        return logging.LogRecord("tensorflow", logging.WARNING, __file__, 0, message, None, None)
+
+    retracing = "5 out of the last 5 calls to <function f> triggered tf.function retracing. Tracing is expensive"
+    assert not filters[0].filter(record(retracing))
+    assert filters[0].filter(record("Some other warning that learners must see"))
