@@ -98,7 +98,9 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
 
     ``deterministic`` defaults to True except in the ``gpu`` profile, where deterministic kernels cost
     speed. Determinism means bit-identical results on the same machine and thread count, not across
-    machines. Returns what it printed, as a dict. Taught in chapter 00.
+    machines. It also silences TensorFlow's "triggered tf.function retracing" warning, a false alarm when a
+    chapter trains several models (see ``_DropRetracingWarning``). Returns what it printed, as a dict.
+    Taught in chapter 00.
     """
     import keras
     import numpy as np
