@@ -55,3 +55,11 @@ def test_unknown_exercise_lists_known_ones(capsys):
 
 def test_not_a_function():
     assert "expected a function" in evaluate("ch01.softmax", 3).message
+
+
+def test_assert_rejects_fails_when_a_checker_accepts_or_says_something_else():
+    exercises.assert_rejects("ch01.softmax", lambda z: z, "Not yet")
+    with pytest.raises(AssertionError, match="did not reject"):
+        exercises.assert_rejects("ch01.softmax", _solution("ch01.softmax"), "anything")
+    with pytest.raises(AssertionError, match="without saying"):
+        exercises.assert_rejects("ch01.softmax", lambda z: z, "a phrase no checker uses")

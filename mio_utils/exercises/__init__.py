@@ -94,6 +94,21 @@ def evaluate(exercise_id: str, answer) -> Result:
     return Result(exercise_id, "passed", "Correct, well done!")
 
 
+def assert_rejects(exercise_id: str, wrong_answer, says: str) -> None:
+    """For the tests of a checker: assert it calls ``wrong_answer`` wrong, with ``says`` in its message.
+
+    Every checker's test feeds it the plausible mistakes a learner makes, so a checker that would accept
+    one fails ``make test``. NumPy warnings that a wrong answer triggers (division by zero...) are ignored.
+    """
+    import numpy as np
+
+    with np.errstate(all="ignore"):
+        result = evaluate(exercise_id, wrong_answer)
+    name = getattr(wrong_answer, "__name__", repr(wrong_answer))
+    assert result.status == "wrong", f"{exercise_id} did not reject {name}: {result.status}, {result.message}"
+    assert says in result.message, f"{exercise_id} rejected {name} without saying {says!r}: {result.message}"
+
+
 def check(exercise_id: str, answer) -> None:
     """Check your answer to an exercise and print friendly feedback. Taught in chapter 00."""
     result = evaluate(exercise_id, answer)
