@@ -29,7 +29,7 @@ $(STAMP): requirements.txt pyproject.toml $(LOCK)
 	@touch $@
 
 course: $(STAMP)
-	$(BIN)/python -m mio_utils.course $(if $(PROFILE),--profile $(PROFILE))
+	$(BIN)/python -m tools.course $(if $(PROFILE),--profile $(PROFILE))
 
 test: $(STAMP)
 	cd $(CURDIR) && MIO_PROFILE=smoke MIO_OFFLINE=1 $(BIN)/python -m pytest -n $(JOBS) --dist loadscope
@@ -38,7 +38,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
 
 format: $(STAMP)
-	$(BIN)/python -m mio_utils.notebooks chapters/*.ipynb $(if $(wildcard build/*.ipynb),--outputs-from build)
+	$(BIN)/python -m tools.notebooks chapters/*.ipynb $(if $(wildcard build/*.ipynb),--outputs-from build)
 
 bench: $(STAMP)
 	$(BIN)/python -m mio_utils.bench $(if $(PROFILE),--profile $(PROFILE)) $(if $(LATENCY_MS),--latency-ms $(LATENCY_MS))

@@ -2,7 +2,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
-from mio_utils import course
+from tools import course
 
 
 def _write(path, *sources):

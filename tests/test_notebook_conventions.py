@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from mio_utils import notebooks
+from tools import notebooks
 from mio_utils.exercises import GITHUB_REPO, exercises
 
 CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("[0-9][0-9]_*.ipynb"))

@@ -1,6 +1,6 @@
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mio_utils import notebooks
+from tools import notebooks
 
 
 def _nb():
@@ -19,7 +19,7 @@ def test_normalise_strips_all_but_checked_outputs():
     assert nb.cells[1].outputs == [] and nb.cells[1].execution_count is None
     assert [o.text for o in nb.cells[2].outputs] == ["2\n"], "stderr is dropped from checked cells"
     assert nb.cells[2].execution_count == 1, "nbval needs an execution count on stored outputs"
-    assert [c.id for c in nb.cells] == ["cell-00", "cell-01", "cell-02"]
+    assert len({c.id for c in nb.cells}) == 3
 
 
 def test_normalise_takes_checked_outputs_from_executed_copy():

@@ -1,6 +1,6 @@
 """Run every chapter headless and write the course report (what ``make course`` does).
 
-``python -m mio_utils.course [--profile smoke|cpu|gpu] [--out build] [--chapters 00 01]``
+``python -m tools.course [--profile smoke|cpu|gpu] [--out build] [--chapters 00 01]``
 executes ``chapters/*.ipynb`` in order, prints a line per chapter, keeps going past a failing chapter,
 saves the executed notebooks under ``build/``, and writes ``build/report.md`` with the metrics each
 chapter published with :func:`mio_utils.report_metric`. Exit code 0 only if every chapter passed.
@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .profiles import ENV_VAR, PROFILES, profile
-from .report import METRICS_ENV_VAR
+from mio_utils.profiles import ENV_VAR, PROFILES, profile
+from mio_utils.report import METRICS_ENV_VAR
 
 
 @dataclass

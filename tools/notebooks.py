@@ -1,17 +1,22 @@
-"""Keep chapter notebooks tidy: stable JSON, outputs stripped except ``# NBVAL_CHECK_OUTPUT`` cells.
+"""Keep chapter notebooks tidy: nbformat's own JSON, outputs stripped except ``# NBVAL_CHECK_OUTPUT`` cells.
 
 Used by ``make format`` and the notebook-conventions test. Run
-``python -m mio_utils.notebooks chapters/*.ipynb`` to normalise in place, ``--check`` to only report,
+``python -m tools.notebooks chapters/*.ipynb`` to normalise in place, ``--check`` to only report,
 ``--outputs-from build`` to take the checked cells' outputs from notebooks ``make course`` executed.
+
+Diffs stay small: sources are stored as lists of lines (nbformat's writer), so a one-word edit is a
+one-line diff, and cell ids are kept (a cell gets a new id only when it has none or a duplicate), so
+inserting a cell does not renumber every later one. Like tensorflow/docs' nbfmt.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import copy
 import sys
 from pathlib import Path
 
 import nbformat
+from nbformat.corpus.words import generate_corpus_id
 
 CHECK_MARKER = "NBVAL_CHECK_OUTPUT"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
@@ -23,7 +28,7 @@ def is_checked(cell) -> bool:
 
 def normalise(nb, executed=None):
     """Return a copy of ``nb`` with outputs stripped except checked cells (taken from ``executed``)."""
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    nb = copy.deepcopy(nb)
     executed_outputs = {}
     if executed is not None:
         executed_outputs = {c.source: c.outputs for c in executed.cells if is_checked(c)}
@@ -32,11 +37,16 @@ def normalise(nb, executed=None):
         "language_info": {"name": "python"},
         **({"colab": nb.metadata["colab"]} if "colab" in nb.metadata else {}),
     })
+    seen_ids: set[str] = set()
     count = 0
-    for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index:02d}"
-        cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
+    for cell in nb.cells:
+        if not cell.get("id") or cell.id in seen_ids:
+            cell.id = generate_corpus_id()
+        seen_ids.add(cell.id)
+        cell.metadata = nbformat.from_dict({k: v for k, v in cell.metadata.items() if k == "tags"})
         if cell.cell_type != "code":
+            cell.pop("outputs", None)
+            cell.pop("execution_count", None)
             continue
         if is_checked(cell):
             outputs = executed_outputs.get(cell.source, cell.outputs)
@@ -55,7 +65,8 @@ def normalise(nb, executed=None):
 
 
 def dumps(nb) -> str:
-    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    """nbformat's writer: sorted keys, one-space indent, sources and text outputs as lists of lines."""
+    return nbformat.writes(nb, version=4) + "\n"
 
 
 def format_file(path: Path, executed_dir: Path | None = None, check: bool = False) -> bool:

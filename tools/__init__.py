@@ -1,0 +1,1 @@
+"""Repository tooling (the course runner, the notebook formatter): not installed with mio_utils."""
