@@ -24,7 +24,7 @@ def scaled_dot_product_attention(query, key, value, mask=None):
     (optional, boolean, True = may attend) broadcasts to ``(..., n_q, n_k)``. Masked scores get a large
     negative number before the softmax, so their weight is 0. Returns ``(output, weights)``: each row of
     ``weights`` sums to 1 and says how much each key contributes to that query's output.
-    Taught in chapter 08.
+    Used in chapter 08 through :func:`multi_head_attention_by_hand`.
     """
     query, key, value = (ops.convert_to_tensor(t, dtype="float32") for t in (query, key, value))
     if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
@@ -109,7 +109,9 @@ def positional_encoding(length: int, depth: int) -> np.ndarray:
 @keras.saving.register_keras_serializable(package="mio")
 class TokenAndPositionEmbedding(layers.Layer):
     """Token ids ``(batch, t)`` → ``embedding * sqrt(d_model) + sinusoidal position``; id 0 is padding and
-    produces a mask (True = real token) for the layers after it. Taught in chapter 08."""
+    produces a mask (True = real token) for the layers after it.
+    Used in chapter 08 through :func:`build_transformer_classifier` and :func:`build_causal_lm`.
+    """
 
     def __init__(self, vocab_size, d_model, max_length, mask_zero=True, **kwargs):
         super().__init__(**kwargs)
@@ -136,7 +138,7 @@ class TokenAndPositionEmbedding(layers.Layer):
 @keras.saving.register_keras_serializable(package="mio")
 class SignalAndPositionEmbedding(layers.Layer):
     """A signal ``(batch, t)`` → a ``d_model`` vector per position (a small Conv1D sees each value with its
-    neighbours) plus the sinusoidal position. Taught in chapter 08."""
+    neighbours) plus the sinusoidal position. Used in chapter 08 through :func:`build_transformer_classifier`."""
 
     def __init__(self, d_model, max_length, kernel_size=5, **kwargs):
         super().__init__(**kwargs)
@@ -161,13 +163,15 @@ class TransformerBlock(layers.Layer):
     """One pre-norm Transformer block: ``x + MHA(LN(x))`` then ``x + FFN(LN(x))``.
 
     ``causal=True`` makes it a decoder block (each position sees only the past). A padding mask coming
-    from the embedding (Keras's ``mask``) hides padded keys. Taught in chapter 08.
+    from the embedding (Keras's ``mask``) hides padded keys.
+    Used in chapter 08 through :func:`build_transformer_classifier` and :func:`build_causal_lm`.
     """
 
     def __init__(self, d_model, num_heads, ff_dim, dropout=0.1, causal=False, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
-        self.d_model, self.num_heads, self.ff_dim, self.dropout, self.causal = d_model, num_heads, ff_dim, dropout, causal
+        self.d_model, self.num_heads, self.ff_dim = d_model, num_heads, ff_dim
+        self.dropout, self.causal = dropout, causal
         self.norm1, self.norm2 = layers.LayerNormalization(epsilon=1e-5), layers.LayerNormalization(epsilon=1e-5)
         self.attention = layers.MultiHeadAttention(num_heads, d_model // num_heads, dropout=dropout)
         self.ff1, self.ff2 = layers.Dense(ff_dim, activation="gelu"), layers.Dense(d_model)

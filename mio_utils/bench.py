@@ -10,10 +10,17 @@ then costs nothing, and only a faster model (or computer) can make training fast
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
 
+import keras
+import pandas as pd
+import tensorflow as tf
+
+from . import pipelines
+from .env import setup
 from .profiles import PROFILES, profile
 
 # Sizes per profile. Chapter 03's cfg starts from these, so the notebook and this command agree.
@@ -70,8 +77,6 @@ def make_model(input_shape=(32, 32, 3), num_classes: int = 10):
 
     Taught in chapter 03.
     """
-    import keras
-
     return keras.Sequential([
         keras.Input(input_shape, dtype="uint8"),
         keras.layers.Rescaling(1 / 255),
@@ -89,9 +94,6 @@ def make_train_step(model, learning_rate: float = 1e-3):
 
     The same step is fed from a pipeline and from memory, so only the input differs. Taught in chapter 03.
     """
-    import keras
-    import tensorflow as tf
-
     optimizer = keras.optimizers.Adam(learning_rate)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -136,10 +138,8 @@ def input_bound_ratio(dataset, step, steps: int = 4, pairs: int = 8, warmup: int
     above 3): more pairs would only refine a large number. The step is traced before any timing.
     ``memory_batches`` (a list of batches) saves reading them from a slow ``dataset``. Returns
     ``ratio``, ``pipeline_step_s``, ``memory_step_s`` (medians), ``examples_per_s`` (training fed by
-    the pipeline) and ``pairs`` (how many ran). Taught in chapter 03.
+    the pipeline) and ``pairs`` (how many ran). Used in chapter 03 through :func:`run_table`.
     """
-    import itertools
-
     if steps < 1 or pairs < 1 or warmup < 0:
         raise ValueError(f"need steps >= 1, pairs >= 1, warmup >= 0; got {steps}, {pairs}, {warmup}.")
     if memory_batches is None:
@@ -182,12 +182,6 @@ def run_table(*, n_shards: int, records_per_shard: int, batch_size: int, latency
     pipeline could achieve. Extra keyword arguments (such as the chapter's bounds) are ignored, so a
     chapter can pass its whole config. Taught in chapter 03.
     """
-    import keras
-    import pandas as pd
-    import tensorflow as tf
-
-    from . import pipelines
-
     files = files or pipelines.write_shards(n_shards, records_per_shard)
     epoch_batches = n_shards * records_per_shard // batch_size
     if step is None:  # one model for all rows
@@ -230,6 +224,7 @@ def format_table(table) -> str:
 
 
 def main(argv=None) -> int:
+    """The command line: ``python -m mio_utils.bench [--profile P] [--latency-ms MS]`` prints :func:`run_table`."""
     parser = argparse.ArgumentParser(description="Chapter 03's table: input pipelines from naive to optimised.")
     parser.add_argument("--profile", choices=PROFILES, default=None, help="sizes; default: $MIO_PROFILE, else auto")
     parser.add_argument("--latency-ms", type=float, default=None,
@@ -237,11 +232,6 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.latency_ms is not None and args.latency_ms < 0:
         parser.error("--latency-ms must be >= 0")
-
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from .env import setup
 
     active = args.profile or profile()
     settings = dict(SETTINGS[active])

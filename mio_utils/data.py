@@ -12,13 +12,14 @@ embedded dataset *in the same format*, so a chapter still runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from .env import cache_dir, is_online
+from .files import atomic_write
 from .profiles import profile
 
 TEST_SIZE = 0.25
@@ -125,14 +126,6 @@ def _split(n: int, y, seed: int):
     return train_test_split(np.arange(n), test_size=TEST_SIZE, random_state=seed, stratify=stratify)
 
 
-def _atomic_save_npz(path: Path, **arrays) -> None:
-    """Write to a temporary file and rename, so an interrupted write never leaves a broken cache."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------- embedded: scikit-learn bundles
 def _digit_images(bunch) -> np.ndarray:
     # digits pixels are 0..16; 255/16 maps the 17 levels onto distinct uint8 values.
@@ -185,7 +178,8 @@ def _load_mnist1d(seed=0):
         from mnist1d.data import get_dataset_args, make_dataset
 
         raw = make_dataset(get_dataset_args())  # the published default arguments, seeded inside
-        _atomic_save_npz(path, x=raw["x"], y=raw["y"], x_test=raw["x_test"], y_test=raw["y_test"])
+        with atomic_write(path) as temporary:  # an interrupted write never leaves a broken cache
+            np.savez_compressed(temporary, x=raw["x"], y=raw["y"], x_test=raw["x_test"], y_test=raw["y_test"])
     with np.load(path) as raw:
         return Dataset(
             "mnist1d", _REGISTRY["mnist1d"].description,

@@ -9,15 +9,14 @@ an error from deep inside TensorFlow.
 """
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 
 from .env import cache_dir
+from .files import atomic_folder, atomic_write
 
 # The schema of an image record: raw uint8 bytes plus the shape needed to rebuild the array.
 IMAGE_FEATURES_DOC = "image: bytes (raw uint8, row-major), shape: 3 int64 (h, w, c), label: 1 int64"
@@ -25,8 +24,6 @@ _COMPLETE_MARKER = ".complete"
 
 
 def _image_feature_spec():
-    import tensorflow as tf
-
     return {
         "image": tf.io.FixedLenFeature([], tf.string),
         "shape": tf.io.FixedLenFeature([3], tf.int64),
@@ -42,8 +39,6 @@ def image_example(image, label: int):
     64 varints or floats, and decoding is a single ``tf.io.decode_raw``. The shape travels with them,
     because raw bytes forget it. Taught in chapter 02.
     """
-    import tensorflow as tf
-
     image = np.asarray(image)
     if image.dtype != np.uint8 or image.ndim != 3:
         raise ValueError("image_example expects a uint8 image shaped (h, w, c); "
@@ -56,15 +51,17 @@ def image_example(image, label: int):
     return tf.train.Example(features=tf.train.Features(feature=feature))
 
 
-def parse_image_example(serialized):
+def parse_image_example(serialized, image_shape=None):
     """Inverse of :func:`image_example` for one serialized record: ``(uint8 image (h, w, c), int64 label)``.
 
-    Works inside ``Dataset.map``. Taught in chapter 02.
+    Works inside ``Dataset.map``. The shape read from the record is known only when the graph runs; pass
+    ``image_shape`` to give the image a static shape too (checked per record), which layers such as
+    ``Flatten`` need on older Keras. Taught in chapter 02.
     """
-    import tensorflow as tf
-
     parsed = tf.io.parse_single_example(serialized, _image_feature_spec())
     image = tf.reshape(tf.io.decode_raw(parsed["image"], tf.uint8), parsed["shape"])
+    if image_shape is not None:
+        image = tf.ensure_shape(image, image_shape)
     return image, parsed["label"]
 
 
@@ -74,35 +71,24 @@ def parse_image_batch(serialized, image_shape):
     One ``parse_example`` call per batch instead of one per record: the per-call overhead is paid once.
     Taught in chapter 03 (vectorised map).
     """
-    import tensorflow as tf
-
     parsed = tf.io.parse_example(serialized, _image_feature_spec())
     images = tf.io.decode_raw(parsed["image"], tf.uint8)
     images = tf.reshape(images, [-1, *image_shape])
     return images, parsed["label"]
 
 
-def _atomic_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def write_tfrecord(path, images, labels) -> Path:
     """Write images and labels to one TFRecord file, atomically; returns the path.
 
-    Taught in chapter 02; chapter 03 writes its shards with it.
+    Taught in chapter 02. Used in chapter 03 through :func:`mio_utils.pipelines.write_shards`.
     """
-    import tensorflow as tf
-
     path = Path(path)
     images, labels = np.asarray(images), np.asarray(labels)
     if len(images) != len(labels):
         raise ValueError(f"write_tfrecord: {len(images)} images but {len(labels)} labels; expected as many of each.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _atomic_path(path)
-    with tf.io.TFRecordWriter(str(tmp)) as writer:
+    with atomic_write(path) as temporary, tf.io.TFRecordWriter(str(temporary)) as writer:
         for image, label in zip(images, labels):
             writer.write(image_example(image, label).SerializeToString())
-    os.replace(tmp, path)
     return path
 
 
@@ -114,8 +100,6 @@ def read_tfrecord(path, expected_records: int | None = None):
     records came before the damage. ``expected_records`` also catches a file that ends cleanly but
     early. Taught in chapter 02.
     """
-    import tensorflow as tf
-
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"read_tfrecord: {path} does not exist; expected a TFRecord file.")
@@ -174,21 +158,13 @@ def _write_folder_dataset(name, root, items, labels, class_names, write_one, suf
     marker = target / _COMPLETE_MARKER
     if marker.exists() and marker.read_text().strip() == str(len(items)):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
-    try:
+    with atomic_folder(target) as staging:
         for class_name in class_names:
             (staging / str(class_name)).mkdir()
         width = len(str(max(len(items) - 1, 0)))
         for index, (item, label) in enumerate(zip(items, labels)):
             write_one(staging / str(class_names[label]) / f"{index:0{width}d}.{suffix}", item)
         (staging / _COMPLETE_MARKER).write_text(str(len(items)))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
@@ -200,8 +176,6 @@ def write_image_folders(images, labels, class_names, name: str = "digits_png", r
     File names are the images' indices, zero-padded, so sorting them restores the original order within
     a class. Reuses a complete earlier copy. Taught in chapter 02.
     """
-    import tensorflow as tf
-
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] not in (1, 3, 4):
         raise ValueError("write_image_folders expects uint8 images shaped (n, h, w, 1|3|4); "
@@ -231,8 +205,6 @@ def check_image_folder(root) -> int:
     it, and its error does not say which file. This check names every bad file up front.
     Taught in chapter 02.
     """
-    import tensorflow as tf
-
     root = Path(root)
     if not root.is_dir():
         raise ValueError(f"{root} is not a folder; expected one sub-folder of images per class.")
@@ -306,4 +278,6 @@ def read_csv_checked(path, dtypes: dict):
         raise ValueError(
             f"{path.name} lacks column(s) {missing}; expected {list(dtypes)} (it has {list(header)})."
         )
-    return pd.read_csv(path, usecols=list(dtypes), dtype=dtypes, float_precision="round_trip")[list(dtypes)]
+    # Floats must read back bit for bit: pandas 3 does so by default (and deprecates float_precision).
+    exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+    return pd.read_csv(path, usecols=list(dtypes), dtype=dtypes, **exact)[list(dtypes)]

@@ -16,6 +16,8 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
+from tensorflow.python.framework import config  # internal: tf.config has no public "disable"
 
 from .env import cache_dir
 from .formats import parse_image_batch, parse_image_example, write_tfrecord
@@ -29,7 +31,7 @@ def synthetic_images(n: int, seed: int = 0, image_shape=IMAGE_SHAPE):
     """``n`` learnable uint8 images (one smooth colour pattern per class, plus noise) and their labels.
 
     The labels come out *sorted by class*, as data written from class folders often is: that makes the
-    shuffle-buffer lesson of chapter 03 visible. Taught in chapter 03.
+    shuffle-buffer lesson of chapter 03 visible. Used in chapter 03 through :func:`write_shards`.
     """
     if n < 1:
         raise ValueError(f"synthetic_images needs n >= 1; got {n}.")
@@ -84,7 +86,8 @@ def record_latency_s(record: bytes, latency_ms: float, jitter: float = 0.0) -> f
 
     With ``jitter > 0`` the latency is ``latency_ms * (1 - jitter + jitter * E)`` with ``E`` exponential
     (mean 1): same mean, a long tail of slow reads, as on a busy network. ``E`` comes from a hash of the
-    record, so a record is always equally slow and reruns are repeatable. Taught in chapter 03.
+    record, so a record is always equally slow and reruns are repeatable. Used in chapter 03 through
+    :func:`build_pipeline`.
     """
     if latency_ms < 0 or not 0 <= jitter <= 1:
         raise ValueError(f"need latency_ms >= 0 and 0 <= jitter <= 1; got {latency_ms}, {jitter}.")
@@ -101,10 +104,8 @@ def simulated_read(latency_ms: float, jitter: float = 0.0):
     reading a batch in one call saves Python overhead but never the latency itself (no cheating).
     The wrapped function is declared ``stateful=False``: it has no state that matters, and under
     ``tf.config.experimental.enable_op_determinism()`` tf.data runs *stateful* map functions one at a
-    time, whatever ``num_parallel_calls`` says. Taught in chapter 03.
+    time, whatever ``num_parallel_calls`` says. Used in chapter 03 through :func:`build_pipeline`.
     """
-    import tensorflow as tf
-
     record_latency_s(b"", latency_ms, jitter)  # validates the arguments now, not inside a tf.data thread
 
     def wait(records):
@@ -155,8 +156,6 @@ def build_pipeline(files, *, batch_size: int = 64, latency_ms: float = 5.0, jitt
     op, and inject a prefetch) are switched off, so each variant does only what its keywords say.
     Batches have exactly ``batch_size`` elements. Taught in chapter 03.
     """
-    import tensorflow as tf
-
     if not files:
         raise ValueError("build_pipeline needs at least one TFRecord file.")
     if batch_size < 1 or interleave < 0 or parallel < 0:
@@ -199,8 +198,6 @@ def build_pipeline(files, *, batch_size: int = 64, latency_ms: float = 5.0, jitt
 
 def _explicit_options(deterministic: bool = True):
     """Options under which a pipeline does exactly what its code says, on ``IO_THREADS`` threads."""
-    import tensorflow as tf
-
     options = tf.data.Options()
     # No silent rewrites: by default tf.data parallelises stateless maps, fuses map + batch into an
     # asynchronous op and injects a prefetch, any of which would quietly overlap the "naive" pipeline.
@@ -216,8 +213,6 @@ def pipeline_stages(files, *, batch_size: int = 64, latency_ms: float = 5.0):
     Returns ``{stage name: (dataset, examples per element)}``: files only, + read, + parse, + batch,
     each run as written (no automatic rewrites). Taught in chapter 03 (finding the bottleneck).
     """
-    import tensorflow as tf
-
     records = tf.data.TFRecordDataset([str(f) for f in files])
     read = records.map(simulated_read(latency_ms))
     parsed = read.map(parse_image_example)
@@ -238,8 +233,6 @@ def op_determinism(enabled: bool):
     we must turn it off for a moment. TensorFlow only exports the switch-on, so this uses its
     internal counterpart and raises ``RuntimeError`` if that ever disappears. Taught in chapter 03.
     """
-    from tensorflow.python.framework import config  # internal: tf.config has no public "disable"
-
     if not hasattr(config, "disable_op_determinism"):
         raise RuntimeError("this TensorFlow cannot switch op determinism off again.")
     before = config.is_op_determinism_enabled()

@@ -10,7 +10,7 @@ import numpy as np
 def plot_history(history, metrics=("loss",), title=None):
     """Training and validation curves from ``model.fit(...)`` (a History or its ``.history`` dict).
 
-    Taught in chapter 01; used from chapter 04 on.
+    Taught in chapter 04; reused in chapter 06.
     """
     import matplotlib.pyplot as plt
 

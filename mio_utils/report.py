@@ -9,6 +9,8 @@ import math
 import os
 from pathlib import Path
 
+from .files import atomic_write
+
 METRICS_ENV_VAR = "MIO_METRICS_FILE"
 
 
@@ -32,7 +34,6 @@ def report_metric(name: str, value, fmt: str = ".4g"):
         path = Path(target)
         metrics = json.loads(path.read_text()) if path.exists() else {}
         metrics[name] = number
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(metrics, indent=1))
-        os.replace(tmp, path)
+        with atomic_write(path) as temporary:
+            temporary.write_text(json.dumps(metrics, indent=1))
     return value

@@ -11,12 +11,13 @@ trains the digits classifier of :mod:`mio_utils.training` on the digits training
 held out for validation), with seeds, deterministic ops and a data order that depends only on
 ``(seed, epoch)``, so a resumed run can be compared bit for bit with an uninterrupted one.
 
-It appends one JSON line per event to ``<workdir>/progress.jsonl`` (``start``; ``epoch`` after each
-epoch's checkpoint is on disk; ``end``) and writes ``<workdir>/result.json`` when it finishes.
+It appends one JSON line per event to ``<workdir>/progress.jsonl`` with :func:`mio_utils.jobs.append_event`
+(``start``; ``epoch`` after each epoch's checkpoint is on disk; ``end``) and writes ``<workdir>/result.json``
+when it finishes.
 Two switches make the job SIGKILL *itself* at a chosen moment, so a demonstration never depends on
 luck: ``--kill-during-save N`` fires *while* Keras is writing the checkpoint of epoch N (the model holds
 an identity layer whose save hook sends the signal), ``--kill-mid-epoch N`` fires halfway through
-epoch N. A kill from outside (:func:`kill`) can land anywhere.
+epoch N. A kill from outside (:meth:`mio_utils.jobs.Job.kill`) can land anywhere.
 """
 from __future__ import annotations
 
@@ -25,12 +26,17 @@ import hashlib
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from .training import atomic_checkpoint, build_digits_classifier, epoch_batches, restore_latest
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import jobs
+from .data import load
+from .files import atomic_write
+from .training import AtomicCheckpoint, build_digits_classifier, epoch_batches, restore_latest
 
 PROGRESS = "progress.jsonl"
 RESULT = "result.json"
@@ -40,27 +46,9 @@ CHECKPOINTERS = ("atomic", "keras", "both")
 VALIDATION_FRACTION = 0.2
 
 
-def _append_progress(workdir: Path, **event) -> None:
-    """One JSON line per event, flushed to disk before the job goes on."""
-    event = {"pid": os.getpid(), "time": round(time.time(), 3), **event}
-    with open(workdir / PROGRESS, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(event) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
 def read_progress(workdir) -> list[dict]:
     """The job's events, oldest first. A last line cut short by a kill is skipped. Taught in chapter 04."""
-    path = Path(workdir) / PROGRESS
-    if not path.exists():
-        return []
-    events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return events
+    return jobs.read_events(Path(workdir) / PROGRESS)
 
 
 def completed_epochs(workdir) -> list[int]:
@@ -69,9 +57,8 @@ def completed_epochs(workdir) -> list[int]:
 
 
 def weights_digest(model) -> str:
-    """A short SHA-256 of all model weights: equal digests mean bit-identical models."""
-    import keras
-
+    """A short SHA-256 of all model weights: equal digests mean bit-identical models. Used in chapter 04
+    through :func:`train`."""
     digest = hashlib.sha256()
     for weight in model.weights:
         digest.update(keras.ops.convert_to_numpy(weight).tobytes())
@@ -79,10 +66,6 @@ def weights_digest(model) -> str:
 
 
 def _digits_split(examples: int | None):
-    import numpy as np
-
-    from .data import load
-
     digits = load("digits")
     x, y = digits.x_train, digits.y_train
     order = np.random.default_rng(0).permutation(len(x))
@@ -95,13 +78,11 @@ def _digits_split(examples: int | None):
 
 def _build_model(kill_switch, width: int):
     """The digits MLP with an identity layer (the kill switch) between its hidden and output layers."""
-    import keras
-
     base = build_digits_classifier(kind="mlp", width=width)
     model = keras.Sequential([keras.Input(base.input_shape[1:], name="pixels"), *base.layers[:-1],
                               kill_switch, base.layers[-1]], name="resumable_digits_mlp")
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
     return model
 
 
@@ -110,15 +91,12 @@ def train(workdir, epochs: int = 8, seed: int = 0, checkpointer: str = "atomic",
           examples: int | None = None, batch_size: int = 32, width: int = 32) -> dict:
     """Train (or resume) the job in ``workdir`` in this process; return what ``result.json`` records.
 
-    ``checkpointer="atomic"`` saves with :func:`mio_utils.training.atomic_checkpoint` into
+    ``checkpointer="atomic"`` saves with :class:`mio_utils.training.AtomicCheckpoint` into
     ``<workdir>/checkpoints`` and resumes with ``restore_latest`` + ``initial_epoch``; ``"keras"`` uses
     ``keras.callbacks.BackupAndRestore`` on ``<workdir>/backup``; ``"both"`` writes both (BackupAndRestore
     first) and resumes like ``"atomic"``: it exists to crash both kinds of save at the same moment.
     Taught in chapter 04.
     """
-    import keras
-    import tensorflow as tf
-
     if checkpointer not in CHECKPOINTERS:
         raise ValueError(f"checkpointer must be one of {CHECKPOINTERS}; got {checkpointer!r}.")
     if epochs < 1:
@@ -162,7 +140,7 @@ def train(workdir, epochs: int = 8, seed: int = 0, checkpointer: str = "atomic",
 
     class Progress(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            _append_progress(workdir, event="epoch", epoch=epoch + 1,
+            jobs.append_event(workdir / PROGRESS, event="epoch", epoch=epoch + 1,
                              val_accuracy=round(float(logs["val_accuracy"]), 6))
 
     savers = []
@@ -172,8 +150,8 @@ def train(workdir, epochs: int = 8, seed: int = 0, checkpointer: str = "atomic",
         first_epoch = None  # BackupAndRestore decides inside fit; the history tells which epochs ran
     else:
         first_epoch = restore_latest(model, workdir / CHECKPOINTS)
-        savers.append(atomic_checkpoint(workdir / CHECKPOINTS))
-    _append_progress(workdir, event="start", checkpointer=checkpointer, first_epoch=first_epoch)
+        savers.append(AtomicCheckpoint(workdir / CHECKPOINTS))
+    jobs.append_event(workdir / PROGRESS, event="start", checkpointer=checkpointer, first_epoch=first_epoch)
     if first_epoch is not None and first_epoch >= epochs:
         history_epochs, val_accuracy = [], None
     else:
@@ -195,82 +173,30 @@ def train(workdir, epochs: int = 8, seed: int = 0, checkpointer: str = "atomic",
         "weights_digest": weights_digest(model),
         "checkpointer": checkpointer,
     }
-    _append_progress(workdir, event="end", **result)
-    temporary = workdir / f".{RESULT}.tmp"
-    temporary.write_text(json.dumps(result, indent=1))
-    os.replace(temporary, workdir / RESULT)
+    jobs.append_event(workdir / PROGRESS, event="end", **result)
+    with atomic_write(workdir / RESULT) as temporary:
+        temporary.write_text(json.dumps(result, indent=1))
     return result
 
 
 # ------------------------------------------------------------------------- driving it from outside
-def launch(workdir, **options) -> subprocess.Popen:
-    """Start the job in ``workdir`` as a separate Python process and return it (it runs in the
-    background). Options are :func:`train`'s keyword arguments. Its stderr goes to
-    ``<workdir>/stderr.log``. Taught in chapter 04.
+def launch(workdir, **options) -> jobs.Job:
+    """Start the job in ``workdir`` as a separate Python process and return its :class:`mio_utils.jobs.Job`
+    (it runs in the background). Options are :func:`train`'s keyword arguments. Its output goes to
+    ``<workdir>/output.log``. Taught in chapter 04.
     """
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "mio_utils.resumable", "--workdir", str(workdir)]
+    args = ["--workdir", workdir]
     for key, value in options.items():
         if value is not None:
-            command += [f"--{key.replace('_', '-')}", str(value)]
-    package_parent = str(Path(__file__).resolve().parent.parent)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))}
-    stderr = open(workdir / "stderr.log", "ab")
-    try:
-        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
-    finally:
-        stderr.close()  # the child has its own copy of the file descriptor
-
-
-def _stderr_tail(workdir, lines: int = 15) -> str:
-    path = Path(workdir) / "stderr.log"
-    if not path.exists():
-        return ""
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def wait_for_epoch(process: subprocess.Popen, workdir, epoch: int, timeout: float = 120.0) -> float:
-    """Wait until the job in ``workdir`` reports ``epoch`` completed epochs (checkpoint on disk);
-    return the seconds waited. Raises ``TimeoutError``, or ``RuntimeError`` with the job's stderr if it
-    exits first. Taught in chapter 04.
-    """
-    started = time.perf_counter()
-    while time.perf_counter() - started < timeout:
-        done = completed_epochs(workdir)
-        if done and max(done) >= epoch:
-            return time.perf_counter() - started
-        if process.poll() is not None:
-            raise RuntimeError(f"the job exited with code {process.returncode} before epoch {epoch}:\n"
-                               f"{_stderr_tail(workdir)}")
-        time.sleep(0.02)
-    raise TimeoutError(f"the job did not finish epoch {epoch} within {timeout:.0f} s")
-
-
-def kill(process: subprocess.Popen) -> int:
-    """SIGKILL the process (no clean-up handlers run, exactly like a crash or an out-of-memory kill)
-    and return its exit code, ``-9`` on POSIX. Taught in chapter 04."""
-    if process.poll() is not None:
-        raise RuntimeError(f"the process already exited with code {process.returncode}; nothing to kill.")
-    process.send_signal(signal.SIGKILL)
-    return process.wait()
-
-
-def finish(process: subprocess.Popen, workdir, timeout: float = 300.0) -> dict:
-    """Wait for the job to end and return its ``result.json``; raise ``RuntimeError`` with its stderr
-    if it failed. Taught in chapter 04."""
-    try:
-        code = process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        raise TimeoutError(f"the job did not finish within {timeout:.0f} s") from None
-    if code != 0:
-        raise RuntimeError(f"the job exited with code {code}:\n{_stderr_tail(workdir)}")
-    return json.loads((Path(workdir) / RESULT).read_text())
+            args += [f"--{key.replace('_', '-')}", value]
+    return jobs.launch("mio_utils.resumable", *args, log=workdir / "output.log", progress=workdir / PROGRESS,
+                       env={"TF_CPP_MIN_LOG_LEVEL": "3"})
 
 
 def main(argv=None) -> int:
+    """The command line: ``python -m mio_utils.resumable --workdir DIR [options]`` runs :func:`train`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, required=True)
     parser.add_argument("--epochs", type=int, default=8)
@@ -282,7 +208,6 @@ def main(argv=None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--width", type=int, default=32)
     args = parser.parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     result = train(args.workdir, args.epochs, args.seed, args.checkpointer, args.kill_during_save,
                    args.kill_mid_epoch, args.examples, args.batch_size, args.width)
     print(json.dumps(result))

@@ -1,6 +1,8 @@
-"""Training helpers: the course's small digits model, learning-rate curves, and crash-safe checkpoints.
+"""Training helpers: the course's small models, learning-rate curves, crash-safe checkpoints, and the shared
+recipe that trains and measures a classifier.
 
-Taught in chapter 04 (training); the model builders are reused from chapter 05 on.
+Taught in chapter 04 (training); the model builders are reused from chapter 05 on, and
+:func:`fit_and_measure` trains every model of the comparisons in chapters 07 and 08.
 
 Checkpoints here are written *atomically*: a checkpoint is saved under a temporary name, flushed to disk,
 and only then renamed to its final name with ``os.replace``. A rename is atomic on POSIX and Windows
@@ -12,11 +14,16 @@ kills it in the middle of that write to show why this matters.
 from __future__ import annotations
 
 import math
-import os
 import re
+import time
 from pathlib import Path
 
+import keras
 import numpy as np
+import tensorflow as tf
+from keras import layers
+
+from .files import atomic_write
 
 CHECKPOINT_PATTERN = re.compile(r"^epoch-(\d{4,})\.weights\.h5$")
 
@@ -32,19 +39,18 @@ def build_digits_classifier(
     augment: bool = False,
     name: str | None = None,
 ):
-    """A small image classifier that takes raw ``uint8`` pixels (0-255) and outputs class probabilities.
+    """A small image classifier that takes raw ``uint8`` pixels (0-255) and outputs class logits.
 
     Preprocessing lives *inside* the model (``Rescaling(1/255)``), so a saved model needs no separate
     preprocessing code; augmentation layers (``augment=True``) are active only while training.
     ``kind="mlp"``: one hidden layer of ``4 * width`` units; ``kind="cnn"``: two 3x3 convolutions of
     ``width`` filters, max pooling and a dense layer of ``2 * width`` units. ``l2`` adds a weight
-    penalty to every kernel, ``dropout`` a dropout layer before the output. The output layer computes in
+    penalty to every kernel, ``dropout`` a dropout layer before the output. The output layer has no
+    activation: train with ``SparseCategoricalCrossentropy(from_logits=True)`` (numerically stable, as
+    chapter 01 shows) and apply ``keras.ops.softmax`` where probabilities are needed. It computes in
     float32 even under a mixed-precision policy. Every layer has a fixed name, so checkpoints written by
     one process load in another. Taught in chapter 04.
     """
-    import keras
-    from keras import layers
-
     if kind not in ("mlp", "cnn"):
         raise ValueError(f"kind must be 'mlp' or 'cnn'; got {kind!r}.")
     if len(input_shape) != 3:
@@ -76,8 +82,7 @@ def build_digits_classifier(
         ]
     if dropout:
         stack.append(layers.Dropout(dropout, name="dropout"))
-    stack.append(layers.Dense(num_classes, activation="softmax", kernel_regularizer=regularizer,
-                              dtype="float32", name="probabilities"))
+    stack.append(layers.Dense(num_classes, kernel_regularizer=regularizer, dtype="float32", name="logits"))
     return keras.Sequential(stack, name=name or f"digits_{kind}")
 
 
@@ -85,13 +90,12 @@ def build_tabular_classifier(x_train, hidden: int = 16, num_classes: int = 2, dr
     """A small classifier for float feature vectors, with standardisation *inside* the model.
 
     The ``Normalization`` layer learns each feature's mean and variance from ``x_train`` only (fit it
-    on the training fold, never on data you will evaluate on). Two classes give one sigmoid output
-    (the probability of class 1); more give a softmax. ``hidden=0`` is logistic regression.
-    Taught in chapter 04; used in chapter 05.
+    on the training fold, never on data you will evaluate on). The output has no activation: two
+    classes give one logit (``sigmoid`` of it is the probability of class 1; train with
+    ``BinaryCrossentropy(from_logits=True)``), more give one logit per class (``softmax``;
+    ``SparseCategoricalCrossentropy(from_logits=True)``). ``hidden=0`` is logistic regression.
+    Taught in chapter 05.
     """
-    import keras
-    from keras import layers
-
     x_train = np.asarray(x_train, dtype=np.float32)
     if x_train.ndim != 2:
         raise ValueError(f"x_train must be a matrix shaped (examples, features); got {x_train.shape}.")
@@ -104,10 +108,7 @@ def build_tabular_classifier(x_train, hidden: int = 16, num_classes: int = 2, dr
         stack.append(layers.Dense(hidden, activation="relu", name="hidden"))
     if dropout:
         stack.append(layers.Dropout(dropout, name="dropout"))
-    if num_classes == 2:
-        stack.append(layers.Dense(1, activation="sigmoid", dtype="float32", name="probability"))
-    else:
-        stack.append(layers.Dense(num_classes, activation="softmax", dtype="float32", name="probabilities"))
+    stack.append(layers.Dense(1 if num_classes == 2 else num_classes, dtype="float32", name="logits"))
     return keras.Sequential(stack, name="tabular_classifier")
 
 
@@ -136,21 +137,17 @@ def schedule_values(schedule, steps) -> np.ndarray:
     return np.array([float(schedule(step)) for step in steps], dtype=np.float64)
 
 
-def learning_rate_logger():
+class LearningRateLogger(keras.callbacks.Callback):
     """A callback that records the optimizer's learning rate at the end of each epoch into the logs.
 
     With it, ``history.history["lr"]`` holds the rate every schedule actually used, whether it comes
     from a ``LearningRateSchedule``, ``LearningRateScheduler`` or ``ReduceLROnPlateau``.
     Taught in chapter 04.
     """
-    import keras
 
-    class LearningRateLogger(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
-                logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
-
-    return LearningRateLogger()
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["lr"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
 # ------------------------------------------------------------------------------ atomic checkpoints
@@ -163,23 +160,9 @@ def _build_optimizer(model, caller: str) -> None:
         optimizer.build(model.trainable_variables)
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    if os.name != "posix":  # directories cannot be opened for fsync on Windows
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def checkpoint_path(directory, epoch: int) -> Path:
-    """Where :func:`save_checkpoint` puts the state after ``epoch`` completed epochs. Taught in chapter 04."""
+    """Where :func:`save_checkpoint` puts the state after ``epoch`` completed epochs. Used in chapter 04
+    through :func:`mio_utils.resumable.train`."""
     return Path(directory) / f"epoch-{epoch:04d}.weights.h5"
 
 
@@ -189,29 +172,24 @@ def save_checkpoint(model, directory, epoch: int, keep: int = 2) -> Path:
     Writes ``.epoch-NNNN.<pid>.tmp.weights.h5``, flushes it to disk, renames it to
     ``epoch-NNNN.weights.h5`` with ``os.replace`` (atomic), then deletes all but the ``keep`` newest
     checkpoints. The epoch is part of the file name, so weights and epoch can never disagree.
-    Taught in chapter 04.
+    Used in chapter 04 through :func:`mio_utils.resumable.train`.
     """
     if epoch < 1:
         raise ValueError(f"epoch counts completed epochs and must be >= 1; got {epoch}.")
     if keep < 1:
         raise ValueError(f"keep must be >= 1; got {keep}.")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     final = checkpoint_path(directory, epoch)
-    temporary = directory / f".epoch-{epoch:04d}.{os.getpid()}.tmp.weights.h5"
     _build_optimizer(model, "save_checkpoint")
-    model.save_weights(temporary)  # Keras saves the optimizer's variables with the model's
-    _fsync_file(temporary)
-    os.replace(temporary, final)
-    _fsync_dir(directory)
-    for old_epoch, old_path in list_checkpoints(directory)[:-keep]:
+    with atomic_write(final) as temporary:
+        model.save_weights(temporary)  # Keras saves the optimizer's variables with the model's
+    for _, old_path in list_checkpoints(directory)[:-keep]:
         old_path.unlink(missing_ok=True)
     return final
 
 
 def list_checkpoints(directory) -> list[tuple[int, Path]]:
     """Complete checkpoints in ``directory`` as ``(epoch, path)``, oldest first; temporary files are
-    ignored. Taught in chapter 04."""
+    ignored. Used in chapter 04 through :func:`mio_utils.resumable.train`."""
     directory = Path(directory)
     if not directory.is_dir():
         return []
@@ -228,7 +206,8 @@ def restore_latest(model, directory) -> int:
     return its epoch, or return 0 and change nothing when there is none.
 
     The model must be built and compiled (the optimizer's variables are created here if needed).
-    Pass the result to ``model.fit(..., initial_epoch=...)``. Taught in chapter 04.
+    Pass the result to ``model.fit(..., initial_epoch=...)``.
+    Used in chapter 04 through :func:`mio_utils.resumable.train`.
     """
     checkpoints = list_checkpoints(directory)
     if not checkpoints:
@@ -241,23 +220,23 @@ def restore_latest(model, directory) -> int:
     return epoch
 
 
-def atomic_checkpoint(directory, keep: int = 2):
-    """A callback that calls :func:`save_checkpoint` at the end of every epoch (the crash-safe
-    counterpart of ``keras.callbacks.BackupAndRestore``). Resume with :func:`restore_latest`.
-    Taught in chapter 04.
+class AtomicCheckpoint(keras.callbacks.Callback):
+    """A callback that calls :func:`save_checkpoint` into ``directory`` at the end of every epoch (the
+    crash-safe counterpart of ``keras.callbacks.BackupAndRestore``). Resume with :func:`restore_latest`.
+    Used in chapter 04 through :func:`mio_utils.resumable.train`.
     """
-    import keras
 
-    class AtomicCheckpoint(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            # A process killed while saving leaves its temporary file behind: never a checkpoint, so delete it.
-            for stale in Path(directory).glob(".epoch-*.tmp.weights.h5"):
-                stale.unlink(missing_ok=True)
+    def __init__(self, directory, keep: int = 2):
+        super().__init__()
+        self.directory, self.keep = Path(directory), keep
 
-        def on_epoch_end(self, epoch, logs=None):
-            save_checkpoint(self.model, directory, epoch + 1, keep=keep)
+    def on_train_begin(self, logs=None):
+        # A process killed while saving leaves its temporary file behind: never a checkpoint, so delete it.
+        for stale in self.directory.glob(".epoch-*.tmp.weights.h5"):
+            stale.unlink(missing_ok=True)
 
-    return AtomicCheckpoint()
+    def on_epoch_end(self, epoch, logs=None):
+        save_checkpoint(self.model, self.directory, epoch + 1, keep=self.keep)
 
 
 # ------------------------------------------------------------------- data order that survives restarts
@@ -265,7 +244,7 @@ def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
     """The shuffled order of ``n`` examples in ``epoch``: a function of ``(seed, epoch)`` only.
 
     A resumed run therefore sees exactly the batches the uninterrupted run saw in that epoch, which is
-    what makes "resume loses nothing" checkable to the last bit. Taught in chapter 04.
+    what makes "resume loses nothing" checkable to the last bit. Used in chapter 04 through :func:`epoch_batches`.
     """
     return np.random.default_rng([seed, epoch]).permutation(n)
 
@@ -277,8 +256,6 @@ def epoch_batches(x, y, batch_size: int, seed: int, epochs: int, first_epoch: in
     Use as ``model.fit(dataset, epochs=epochs, initial_epoch=first_epoch, steps_per_epoch=steps)``.
     Taught in chapter 04.
     """
-    import tensorflow as tf
-
     x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}.")
@@ -293,3 +270,49 @@ def epoch_batches(x, y, batch_size: int, seed: int, epochs: int, first_epoch: in
         .map(lambda idx: (tf.gather(x_t, idx), tf.gather(y_t, idx)))
     )
     return dataset.prefetch(2), steps
+
+
+# ------------------------------------------------------------------ the shared train-and-measure recipe
+class EpochTimer(keras.callbacks.Callback):
+    """A callback that records the wall-clock seconds of each epoch in ``seconds``. Used in chapters 07
+    and 08 through :func:`fit_and_measure`."""
+
+    def on_train_begin(self, logs=None):
+        self.seconds = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._started)
+
+
+def fit_and_measure(model, x_train, y_train, x_test, y_test, *, epochs: int, batch_size: int = 100,
+                    learning_rate: float = 1e-2, class_weight=None, verbose: int = 0) -> dict:
+    """Train a logits classifier with the course's shared recipe and measure it.
+
+    Recipe: Adam, a cosine-decaying learning rate from ``learning_rate`` to 0 over the run, sparse
+    categorical cross-entropy from logits, ``batch_size`` 100 (as in the published MNIST-1D runs).
+    Every model in a comparison gets the same recipe, so differences come from the architecture.
+    Returns ``accuracy`` (on the test set), ``predictions`` (test class indices), ``params``,
+    ``seconds_per_epoch`` (the median epoch, robust to a busy machine), ``train_accuracy`` and the Keras
+    ``history`` dict. Taught in chapter 07; reused in chapter 08.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1; got {epochs}.")
+    steps = epochs * int(np.ceil(len(x_train) / batch_size))
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=steps)
+    model.compile(optimizer=keras.optimizers.Adam(schedule),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    timer = EpochTimer()
+    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, class_weight=class_weight,
+                        callbacks=[timer], verbose=verbose)
+    predictions = np.argmax(model.predict(x_test, batch_size=512, verbose=0), axis=-1)
+    return {
+        "accuracy": float(np.mean(predictions == np.asarray(y_test))),
+        "predictions": predictions,
+        "train_accuracy": float(history.history["accuracy"][-1]),
+        "params": int(model.count_params()),
+        "seconds_per_epoch": float(np.median(timer.seconds)),
+        "history": history.history,
+    }

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
+import keras
 import numpy as np
+from keras import layers
 
 PADDINGS = ("valid", "same")
 # Keras's default BatchNormalization momentum (0.99) needs hundreds of steps before the moving
@@ -53,7 +55,7 @@ def same_padding(n: int, kernel: int, stride: int) -> tuple[int, int]:
     """Zeros added (before, after) along one axis for 'same' padding, exactly as TensorFlow does.
 
     The total is whatever makes the output ``ceil(n / s)`` long; when it is odd, the extra zero goes
-    *after* (bottom/right). Taught in chapter 06.
+    *after* (bottom/right). Used in chapter 06 through :func:`conv2d` and :func:`max_pool2d`.
     """
     out = math.ceil(n / stride)
     total = max((out - 1) * stride + kernel - n, 0)
@@ -125,8 +127,6 @@ def conv_bn_relu(x, filters: int, kernel_size=3, strides=1, name: str | None = N
     even on small datasets.
     The basic unit of every builder below. Taught in chapter 06.
     """
-    from keras import layers
-
     x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
                       name=None if name is None else f"{name}_conv")(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, name=None if name is None else f"{name}_bn")(x)
@@ -140,8 +140,6 @@ def residual_block(x, filters: int, strides=1, name: str | None = None):
     Because the block only has to learn a *correction* F to the identity, gradients reach early
     layers through the shortcut and deep stacks stay trainable. Taught in chapter 06.
     """
-    from keras import layers
-
     def n(part):
         return None if name is None else f"{name}_{part}"
 
@@ -164,8 +162,6 @@ def inception_block(x, f1: int, f3_reduce: int, f3: int, f5_reduce: int, f5: int
     far fewer parameters than one wide 5x5 layer. Output channels: ``f1 + f3 + f5 + f_pool``.
     Taught in chapter 06.
     """
-    from keras import layers
-
     def n(part):
         return None if name is None else f"{name}_{part}"
 
@@ -193,9 +189,6 @@ def build_cnn(input_shape, num_classes: int, block: str = "plain", widths=(32, 6
     (Grad-CAM in chapter 15 looks it up); inside, layers are named by stage and block, e.g. a plain
     model's ``"s0b0a_conv"`` (first convolution) and ``"s1b0b_relu"`` (stage 2's output). Taught in chapter 06.
     """
-    import keras
-    from keras import layers
-
     if block not in BLOCKS:
         raise ValueError(f"block must be one of {BLOCKS}; got {block!r}.")
     if len(input_shape) != 3:
@@ -237,9 +230,6 @@ def build_unet(input_shape, num_classes: int, widths=(16, 32, 64), name: str = "
     ``(batch, h, w, num_classes)``. Height and width must be divisible by ``2 ** (len(widths) - 1)``.
     Input: uint8-range images; the model rescales by 1/255. Taught in chapter 06.
     """
-    import keras
-    from keras import layers
-
     factor = 2 ** (len(widths) - 1)
     if input_shape[0] % factor or input_shape[1] % factor:
         raise ValueError(f"a U-Net with {len(widths)} levels needs height and width divisible by {factor}; "
@@ -311,9 +301,6 @@ def build_box_regressor(input_shape, widths=(16, 32, 64), hidden: int = 64, name
     *where* things are, which is the very thing a box encodes. Train with a regression loss on
     ``boxes / size``; multiply predictions by the size to get pixels. Taught in chapter 06.
     """
-    import keras
-    from keras import layers
-
     if len(input_shape) != 3:
         raise ValueError(f"input_shape is (height, width, channels); got {input_shape!r}.")
     inputs = keras.Input(input_shape)

@@ -1,5 +1,6 @@
 """mio_utils.attention: attention by hand equals Keras; masks; positional encodings; the Transformer builders."""
 import keras
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -67,7 +68,8 @@ def test_padding_mask_hides_padded_keys():
 def test_positional_encoding_formula():
     pe = attention.positional_encoding(50, 16)
     assert pe.shape == (50, 16) and pe.dtype == np.float32
-    np.testing.assert_allclose(pe[0, 0::2], 0) and np.testing.assert_allclose(pe[0, 1::2], 1)
+    np.testing.assert_allclose(pe[0, 0::2], 0)  # sin(0)
+    np.testing.assert_allclose(pe[0, 1::2], 1)  # cos(0)
     np.testing.assert_allclose(pe[7, 4], np.sin(7 / 10000 ** (4 / 16)), rtol=1e-6)
     np.testing.assert_allclose(pe[7, 5], np.cos(7 / 10000 ** (4 / 16)), rtol=1e-6)
     assert len({tuple(row) for row in np.round(pe, 5)}) == 50  # every position gets its own code
@@ -83,8 +85,11 @@ def test_token_classifier_ignores_padding_and_gives_attention_maps():
     maps = attention.attention_maps(model, short)
     assert len(maps) == 2 and maps[0].shape == (1, 2, 4, 4)
     np.testing.assert_allclose(maps[0][0, :, :3, 3], 0, atol=1e-6)  # nobody attends to the padding
-    fig = attention.plot_attention(maps[0][0, 0], list("abcd"), list("abcd"), title="t")
-    assert fig is not None
+    fig = attention.plot_attention(maps[0][0, 0], list("abcd"), list("xyzw"), title="t")
+    (ax,) = fig.axes
+    np.testing.assert_array_equal(ax.images[0].get_array(), maps[0][0, 0])  # the heat map shows the matrix
+    assert [t.get_text() for t in ax.get_xticklabels()] == list("xyzw")  # keys along x
+    plt.close(fig)
     with pytest.raises(ValueError, match="one \\(queries, keys\\) matrix"):
         attention.plot_attention(maps[0])
 

@@ -41,8 +41,9 @@ def test_split_is_deterministic_and_seeded():
     assert not np.array_equal(a.x_train, c.x_train)
 
 
-def test_split_is_stratified():
-    ds = mio.load("breast_cancer")
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_split_is_stratified(seed):
+    ds = mio.load("breast_cancer", seed=seed)
     assert abs(ds.y_train.mean() - ds.y_test.mean()) < 0.02
 
 
@@ -82,7 +83,9 @@ def test_datasets_table_lists_every_dataset():
     assert table.loc["mnist", "offline"].startswith("no (falls back to digits")
 
 
-@pytest.mark.parametrize("name, shape", [("mnist", (28, 28, 1)), ("fashion_mnist", (28, 28, 1)), ("cifar10", (32, 32, 3))])
+@pytest.mark.parametrize("name, shape", [
+    ("mnist", (28, 28, 1)), ("fashion_mnist", (28, 28, 1)), ("cifar10", (32, 32, 3)),
+])
 def test_offline_fallback_is_fast_announced_and_same_format(name, shape, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("MIO_OFFLINE", "1")
     monkeypatch.setenv("MIO_PROFILE", "gpu")

@@ -1,7 +1,5 @@
 import time
 
-import pytest
-
 from mio_utils import env
 
 

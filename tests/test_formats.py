@@ -22,7 +22,7 @@ def test_example_round_trip_is_exact():
 
 def test_parse_image_batch_matches_one_by_one(images):
     x, y = images
-    serialized = tf.constant([formats.image_example(i, l).SerializeToString() for i, l in zip(x, y)])
+    serialized = tf.constant([formats.image_example(image, label).SerializeToString() for image, label in zip(x, y)])
     batch_x, batch_y = formats.parse_image_batch(serialized, x.shape[1:])
     assert np.array_equal(batch_x.numpy(), x) and np.array_equal(batch_y.numpy(), y)
 

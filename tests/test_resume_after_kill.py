@@ -39,11 +39,11 @@ def runs(tmp_path_factory):
     reference = resumable.launch(dirs["reference"], epochs=EPOCHS)
     killed = resumable.launch(dirs["killed"], epochs=EPOCHS)
     mid_write = resumable.launch(dirs["killed_mid_write"], epochs=EPOCHS, kill_during_save=2)
-    try:
-        resumable.wait_for_epoch(killed, dirs["killed"], 1, timeout=240)
+    with reference, killed, mid_write:  # each is killed at the end if it still runs
+        killed.wait_for_event(lambda event: event["event"] == "epoch", timeout=240)
         time.sleep(random.uniform(0, 0.25))  # a random moment: mid-epoch, mid-save or between
         progress_at_kill = resumable.completed_epochs(dirs["killed"])
-        killed_code = resumable.kill(killed)
+        killed_code = killed.kill()
         mid_write_code = mid_write.wait(timeout=240)
         result_at_kill = (dirs["killed"] / resumable.RESULT).exists()
         after_kill = {name: list_checkpoints(dirs[name] / resumable.CHECKPOINTS)
@@ -51,12 +51,8 @@ def runs(tmp_path_factory):
         readable = {name: [_opens(path) for _, path in found] for name, found in after_kill.items()}
         leftovers = sorted(p.name for p in (dirs["killed_mid_write"] / resumable.CHECKPOINTS).iterdir())
         resumed = {name: resumable.launch(dirs[name], epochs=EPOCHS) for name in after_kill}
-        results = {name: resumable.finish(process, dirs[name], timeout=240) for name, process in resumed.items()}
-        results["reference"] = resumable.finish(reference, dirs["reference"], timeout=240)
-    finally:
-        for process in (reference, killed, mid_write):
-            if process.poll() is None:
-                process.kill()
+        results = {name: job.finish(240, result=dirs[name] / resumable.RESULT) for name, job in resumed.items()}
+        results["reference"] = reference.finish(240, result=dirs["reference"] / resumable.RESULT)
     print(f"kill-and-resume runs took {time.perf_counter() - started:.1f} s")
     return dict(dirs=dirs, results=results, after_kill=after_kill, leftovers=leftovers, readable=readable,
                 result_at_kill=result_at_kill,
@@ -88,7 +84,6 @@ def test_resumed_run_loses_no_epoch(runs, name):
 @pytest.mark.parametrize("name", ["killed", "killed_mid_write"])
 def test_resumed_run_matches_the_uninterrupted_one(runs, name):
     result, reference = runs["results"][name], runs["results"]["reference"]
-    assert abs(result["val_accuracy"] - reference["val_accuracy"]) <= 0.01
     assert result["weights_digest"] == reference["weights_digest"], "resumed weights are not bit-identical"
 
 

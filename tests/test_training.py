@@ -14,12 +14,13 @@ def images():
 
 
 @pytest.mark.parametrize("kind", ["mlp", "cnn"])
-def test_digits_classifier_takes_raw_pixels_and_outputs_probabilities(images, kind):
+def test_digits_classifier_takes_raw_pixels_and_outputs_logits(images, kind):
     x, _ = images
     model = training.build_digits_classifier(kind=kind, width=8)
-    p = keras.ops.convert_to_numpy(model(x))
-    assert p.shape == (40, 10) and p.dtype == np.float32
-    np.testing.assert_allclose(p.sum(axis=1), 1, rtol=1e-5)
+    logits = keras.ops.convert_to_numpy(model(x))
+    assert logits.shape == (40, 10) and logits.dtype == np.float32
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    assert np.any(logits < 0), "softmax outputs would all be positive"
 
 
 def test_augmentation_only_while_training(images):
@@ -52,6 +53,15 @@ def test_tabular_classifier_standardises_with_training_statistics():
         training.build_tabular_classifier(x[:, 0])
 
 
+@pytest.mark.parametrize("num_classes", [2, 3])
+def test_tabular_classifier_outputs_logits(num_classes):
+    x = np.random.default_rng(0).normal(0, 1, (50, 3)).astype(np.float32)
+    model = training.build_tabular_classifier(x, hidden=0, num_classes=num_classes)
+    assert model.layers[-1].get_config()["activation"] == "linear"
+    logits = keras.ops.convert_to_numpy(model(10 * x))
+    assert logits.min() < 0 < logits.max(), "sigmoid or softmax outputs would lie in (0, 1)"
+
+
 def test_step_decay_and_schedule_values():
     schedule = training.step_decay(0.1, factor=0.5, every=2)
     assert [schedule(e) for e in range(5)] == pytest.approx([0.1, 0.1, 0.05, 0.05, 0.025])
@@ -65,23 +75,25 @@ def test_step_decay_and_schedule_values():
 def test_learning_rate_logger_records_the_rate(images):
     x, y = images
     model = training.build_digits_classifier(kind="mlp", width=4)
-    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     history = model.fit(x, y, epochs=3, verbose=0, callbacks=[
-        keras.callbacks.LearningRateScheduler(training.step_decay(0.1, 0.1, 1)), training.learning_rate_logger()])
+        keras.callbacks.LearningRateScheduler(training.step_decay(0.1, 0.1, 1)), training.LearningRateLogger()])
     assert history.history["lr"] == pytest.approx([0.1, 0.01, 0.001])
 
 
 def _compiled(width=4):
     keras.utils.set_random_seed(0)
     model = training.build_digits_classifier(kind="mlp", width=width)
-    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     return model
 
 
 def test_checkpoint_roundtrip_restores_weights_and_optimizer(tmp_path, images):
     x, y = images
     model = _compiled()
-    model.fit(x, y, epochs=2, verbose=0, callbacks=[training.atomic_checkpoint(tmp_path, keep=2)])
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[training.AtomicCheckpoint(tmp_path, keep=2)])
     assert [e for e, _ in training.list_checkpoints(tmp_path)] == [1, 2]
     fresh = _compiled()
     assert training.restore_latest(fresh, tmp_path) == 2
@@ -124,3 +136,17 @@ def test_epoch_order_depends_only_on_seed_and_epoch(images):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="first_epoch"):
         training.epoch_batches(x, y, 16, seed=3, epochs=4, first_epoch=4)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_fit_and_measure_learns_a_separable_problem(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(200, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    result = training.fit_and_measure(model, x, y, x, y, epochs=5, batch_size=20, learning_rate=0.1)
+    assert result["accuracy"] > 0.9 and result["params"] == 10
+    assert result["predictions"].shape == (200,) and result["seconds_per_epoch"] > 0
+    with pytest.raises(ValueError, match="epochs"):
+        training.fit_and_measure(model, x, y, x, y, epochs=0)

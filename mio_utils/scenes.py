@@ -5,8 +5,8 @@ pretraining), 11 (captioning) and 15 (interpretability). It is generated, so it 
 nothing to download, and every label is exact: the mask is the very set of pixels that was painted,
 and the box is the tightest box around that mask.
 
->>> from mio_utils.shapes import make_shapes
->>> data = make_shapes(100, size=32, seed=0)          # one object per image
+>>> from mio_utils.scenes import make_scenes
+>>> data = make_scenes(100, size=32, seed=0)          # one object per image
 >>> data.images.shape, data.masks.shape, data.boxes.shape
 ((100, 32, 32, 3), (100, 32, 32), (100, 1, 4))
 """
@@ -25,7 +25,7 @@ _PALETTE = np.array(
 
 
 @dataclass
-class Shapes:
+class Scenes:
     """One batch of generated scenes. ``n`` images, ``k`` objects per image.
 
     - ``images``: uint8 ``(n, size, size, 3)``, values 0-255 (the same layout as ``mio.load``'s images).
@@ -36,7 +36,7 @@ class Shapes:
       Divide by ``size`` for coordinates in [0, 1].
     - ``labels``: int64 ``(n, k)``, the shape of each object (index into ``class_names``).
     - ``colors``: int64 ``(n, k)``, the colour of each object (index into ``color_names``).
-    Objects never overlap, and are listed left to right.
+    Objects never overlap, and are listed left to right. Used in chapter 06 through :func:`make_scenes`.
     """
 
     images: np.ndarray
@@ -53,16 +53,16 @@ class Shapes:
     def __len__(self) -> int:
         return len(self.images)
 
-    def __getitem__(self, index) -> "Shapes":
-        """A subset, e.g. ``data[:100]`` or ``data[idx]``, still a :class:`Shapes`."""
+    def __getitem__(self, index) -> Scenes:
+        """A subset, e.g. ``data[:100]`` or ``data[idx]``, still a :class:`Scenes`."""
         if isinstance(index, (int, np.integer)):
             index = slice(index, index + 1 if index != -1 else None)
-        return Shapes(self.images[index], self.masks[index], self.boxes[index], self.labels[index],
+        return Scenes(self.images[index], self.masks[index], self.boxes[index], self.labels[index],
                       self.colors[index], self.size, self.seed, self.class_names, self.color_names,
                       self.mask_names)
 
     def __repr__(self) -> str:
-        return (f"Shapes: {len(self)} images {self.size}x{self.size}x3 uint8, "
+        return (f"Scenes: {len(self)} images {self.size}x{self.size}x3 uint8, "
                 f"{self.labels.shape[1]} object(s) each; masks {self.masks.dtype}{list(self.masks.shape)} "
                 f"(0 = background, 1-3 = {', '.join(self.class_names)}); "
                 f"boxes {self.boxes.dtype}{list(self.boxes.shape)} (x_min, y_min, x_max, y_max) in pixels")
@@ -72,7 +72,7 @@ class Shapes:
 
         One object: ``'a red circle'``. Two: ``'A left of B'`` or ``'A above B'``, whichever separation
         is larger. Three or more: listed left to right, ``'a red circle, a blue square and a green
-        triangle'``. Taught in chapter 11.
+        triangle'``. Taught in chapter 06 (as the scenes' titles).
         """
         out = []
         for labels, colors, boxes in zip(self.labels, self.colors, self.boxes):
@@ -104,16 +104,16 @@ def _paint(shape: int, cx: float, cy: float, r: float, y: np.ndarray, x: np.ndar
     return below_apex_sides & (y <= cy + r)
 
 
-def make_shapes(n: int, size: int = 32, seed: int = 0, objects: int = 1, noise: float = 12.0,
-                min_radius: float | None = None, max_radius: float | None = None) -> Shapes:
+def make_scenes(n: int, size: int = 32, seed: int = 0, objects: int = 1, noise: float = 12.0,
+                min_radius: float | None = None, max_radius: float | None = None) -> Scenes:
     """Generate ``n`` scenes of ``objects`` non-overlapping coloured shapes on a noisy background.
 
     Deterministic: the same arguments always give the same arrays, on any machine. Use different seeds
-    for training and test sets (``make_shapes(2000, seed=0)``, ``make_shapes(500, seed=1)``).
+    for training and test sets (``make_scenes(2000, seed=0)``, ``make_scenes(500, seed=1)``).
     ``noise`` is the standard deviation of Gaussian pixel noise (0-255 scale); the background is a random
     dark grey per image and each object's colour is jittered, so a model cannot segment by one threshold.
     Radii default to ``size * 0.12`` .. ``size * 0.3`` for one object, smaller for more.
-    Returns a :class:`Shapes`. Taught in chapter 06.
+    Returns a :class:`Scenes`. Taught in chapter 06.
     """
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive number of images; got {n!r}.")
@@ -164,7 +164,7 @@ def make_shapes(n: int, size: int = 32, seed: int = 0, objects: int = 1, noise: 
             masks[i][mask] = labels[i, j] + 1
         canvas += rng.normal(0, noise, canvas.shape).astype(np.float32)
         images[i] = np.clip(np.round(canvas), 0, 255).astype(np.uint8)
-    return Shapes(images, masks, boxes, labels.astype(np.int64), colors.astype(np.int64), int(size), int(seed))
+    return Scenes(images, masks, boxes, labels.astype(np.int64), colors.astype(np.int64), int(size), int(seed))
 
 
 def show_scenes(images, masks=None, boxes=None, pred_boxes=None, titles=None, ncols: int = 8,
