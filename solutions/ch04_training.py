@@ -40,9 +40,9 @@ def evaluate(model, dataset, loss_fn):
     """Mean loss and accuracy over all examples: inference mode, no tape, batches weighted by size."""
     total_loss, correct, count = 0.0, 0, 0
     for x, y in dataset:
-        probabilities = model(x, training=False)
+        outputs = model(x, training=False)  # probabilities or logits: loss_fn knows which, argmax is the same
         n = int(tf.shape(x)[0])
-        total_loss += float(loss_fn(y, probabilities)) * n
-        correct += int(tf.reduce_sum(tf.cast(tf.argmax(probabilities, axis=-1) == tf.cast(y, tf.int64), tf.int32)))
+        total_loss += float(loss_fn(y, outputs)) * n
+        correct += int(tf.reduce_sum(tf.cast(tf.argmax(outputs, axis=-1) == tf.cast(y, tf.int64), tf.int32)))
         count += n
     return total_loss / count, correct / count

@@ -1,6 +1,11 @@
 """Reference answers for chapter 07 · Recurrent networks and sequences."""
 import numpy as np
 
+# Taught in section 5 (sampling with a temperature) and section 4 (class weights); the course's own
+# functions are the reference answers: read them in mio_utils/language_model.py and mio_utils/sequences.py.
+from mio_utils.language_model import temperature_softmax  # noqa: F401 - softmax(logits / T), stable
+from mio_utils.sequences import balanced_class_weights  # noqa: F401 - n / (K * count); ValueError if absent
+
 
 def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
@@ -15,21 +20,8 @@ def lstm_step(x, h, c, kernel, recurrent_kernel, bias):
     return h_new, c_new
 
 
-def temperature_softmax(logits, temperature):
-    """softmax(logits / T) over the last axis; subtracting the max keeps exp() from overflowing."""
-    z = np.asarray(logits, dtype=np.float64) / temperature
-    z = np.exp(z - z.max(axis=-1, keepdims=True))
-    return z / z.sum(axis=-1, keepdims=True)
-
-
 def perplexity(probabilities, targets):
     """exp(mean cross-entropy in nats): the geometric mean of 1 / p(correct next token)."""
     p = np.asarray(probabilities, dtype=np.float64)
     chosen = p[np.arange(len(targets)), np.asarray(targets)]
     return float(np.exp(-np.mean(np.log(chosen))))
-
-
-def balanced_class_weights(y, num_classes):
-    """{class: n / (num_classes * count)}: every class carries the same total weight in the loss."""
-    counts = np.bincount(np.asarray(y), minlength=num_classes)
-    return {c: len(y) / (num_classes * counts[c]) for c in range(num_classes)}

@@ -1,6 +1,17 @@
-"""The exercise framework, and: every registered checker accepts its reference solution."""
-import importlib
+"""The exercise framework, and the common tests every registered checker must pass.
 
+Each chapter's checker tests live in ``test_exercises_chNN.py`` and declare two catalogues there:
+``WRONG_ANSWERS`` (exercise id, a plausible wrong answer, words the feedback must contain) and
+``CORRECT_ANSWERS`` (exercise id, a correct answer written differently from the solution). The meta-test
+below fails for an exercise with fewer than three wrong answers or no alternative correct one, so a new
+exercise cannot land without them. The common tests feed every checker the answers any learner can
+write by accident (None, a string, a generator...): each must be explained, never a traceback.
+"""
+import importlib
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 from mio_utils import exercises
@@ -63,3 +74,86 @@ def test_assert_rejects_fails_when_a_checker_accepts_or_says_something_else():
         exercises.assert_rejects("ch01.softmax", _solution("ch01.softmax"), "anything")
     with pytest.raises(AssertionError, match="without saying"):
         exercises.assert_rejects("ch01.softmax", lambda z: z, "a phrase no checker uses")
+
+
+# ------------------------------------------------------------------ the catalogues and the common tests
+ANSWER_MODULES = sorted(p.stem for p in Path(__file__).parent.glob("test_exercises_ch*.py"))
+
+
+def _catalogue(name):
+    entries = []
+    for module_name in ANSWER_MODULES:
+        entries += getattr(importlib.import_module(module_name), name, [])
+    return entries
+
+
+@pytest.mark.parametrize("exercise_id", exercises.exercises())
+def test_every_exercise_has_three_wrong_answers_and_a_correct_alternative(exercise_id):
+    wrong = Counter(entry[0] for entry in _catalogue("WRONG_ANSWERS"))
+    correct = Counter(entry[0] for entry in _catalogue("CORRECT_ANSWERS"))
+    assert wrong[exercise_id] >= 3, f"{exercise_id}: {wrong[exercise_id]} wrong answers in the tests, need 3"
+    assert correct[exercise_id] >= 1, f"{exercise_id}: no correct answer written differently in the tests"
+
+
+def test_catalogues_name_registered_exercises():
+    known = set(exercises.exercises())
+    named = {entry[0] for entry in _catalogue("WRONG_ANSWERS") + _catalogue("CORRECT_ANSWERS")}
+    assert named <= known, f"unknown exercise ids in the catalogues: {named - known}"
+
+
+def _returns(value):
+    def answer(*args, **kwargs):
+        return value() if callable(value) else value
+
+    answer.__name__ = f"returns_{type(value() if callable(value) else value).__name__}"
+    return answer
+
+
+JUNK_ANSWERS = [
+    _returns(None), _returns("0.5"), _returns(lambda: (i for i in range(3))), _returns(lambda: object()),
+    _returns(lambda: [None, None]), _returns((1, 2, 3)), _returns(float("nan")), _returns(lambda: {}),
+    _returns(-1), _returns(lambda: np.zeros((0,))),
+]
+
+
+@pytest.mark.parametrize("exercise_id", exercises.exercises())
+def test_forgotten_return_is_named(exercise_id):
+    result = evaluate(exercise_id, _returns(None))
+    assert result.status == "wrong" and not result.checker_error, result.message
+    assert "forget `return`" in result.message, result.message
+
+
+@pytest.mark.parametrize("exercise_id", exercises.exercises())
+def test_junk_answers_are_explained_not_crashed_on(exercise_id):
+    for answer in JUNK_ANSWERS:
+        result = evaluate(exercise_id, answer)
+        assert result.status == "wrong", f"{answer.__name__} accepted: {result.message}"
+        assert not result.checker_error, f"{answer.__name__}: the checker crashed: {result.message}"
+
+
+def test_evaluate_turns_a_checker_crash_into_words(monkeypatch):
+    def broken_checker(answer):
+        return [][1]
+
+    monkeypatch.setitem(exercises._EXERCISES, "ch99.broken", exercises.Exercise("ch99.broken", "x.py", broken_checker))
+    result = evaluate("ch99.broken", lambda: 1)
+    assert result.status == "wrong" and result.checker_error and "IndexError" in result.message
+
+
+def test_call_reports_in_place_mutation_and_keeps_the_original():
+    data = np.array([3.0, 1.0, 2.0])
+
+    def sorts_in_place(x):
+        x.sort()
+        return x
+
+    with pytest.raises(exercises.Mismatch, match="changed its input"):
+        exercises.call(sorts_in_place, data)
+    assert data.tolist() == [3.0, 1.0, 2.0]
+
+
+def test_hidden_rng_is_fresh_per_call_unless_seeded(monkeypatch):
+    monkeypatch.delenv(exercises.SEED_ENV_VAR, raising=False)
+    assert exercises.hidden_rng().random() != exercises.hidden_rng().random()
+    monkeypatch.setenv(exercises.SEED_ENV_VAR, "3")
+    assert exercises.hidden_rng().random() == exercises.hidden_rng().random()

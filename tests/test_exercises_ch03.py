@@ -1,122 +1,19 @@
-"""Chapter 02 and 03 checkers reject plausible wrong answers, each with a specific explanation."""
+"""Chapter 03 checkers reject plausible wrong answers, each with a specific explanation, and accept correct
+answers written differently from the solutions."""
 import functools
+from collections import OrderedDict, deque
 
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from mio_utils import formats, pipelines
-from mio_utils.exercises import assert_rejects
-from solutions import ch02_data_formats as ref2
+from mio_utils.exercises import assert_accepts, assert_rejects
+from mio_utils.exercises.ch03 import _fifo_hit_rate
 from solutions import ch03_input_pipelines_io as ref3
 
 
-# ---------------------------------------------------------------------------------------- chapter 02
-def all_floats(row):
-    feature = {k: tf.train.Feature(float_list=tf.train.FloatList(value=[float(v)])) if not isinstance(v, str)
-               else tf.train.Feature(bytes_list=tf.train.BytesList(value=[v.encode()])) for k, v in row.items()}
-    return tf.train.Example(features=tf.train.Features(feature=feature))
-
-
-def latin1_strings(row):
-    example = ref2.row_to_example(row)
-    for key, value in row.items():
-        if isinstance(value, str):
-            del example.features.feature[key].bytes_list.value[:]
-            example.features.feature[key].bytes_list.value.append(value.encode("latin-1"))
-    return example
-
-
-def forgets_a_feature(row):
-    return ref2.row_to_example({k: v for k, v in row.items() if k != "sex"})
-
-
-def float64_spec(frame):
-    spec = ref2.feature_spec(frame)
-    return {k: tf.io.FixedLenFeature([], tf.float64) if v.dtype == tf.float32 else v for k, v in spec.items()}
-
-
-def int32_spec(frame):
-    spec = ref2.feature_spec(frame)
-    return {k: tf.io.FixedLenFeature([], tf.int32) if v.dtype == tf.int64 else v for k, v in spec.items()}
-
-
-def shape_one_spec(frame):
-    return {k: tf.io.FixedLenFeature([1], v.dtype) for k, v in ref2.feature_spec(frame).items()}
-
-
-class FloorBatches(ref2.ShuffledBatches):
-    def __len__(self):
-        return len(self.x) // self.batch_size
-
-
-class NeverReshuffles(ref2.ShuffledBatches):
-    def on_epoch_end(self):
-        pass
-
-
-class ShufflesSeparately(ref2.ShuffledBatches):
-    def __getitem__(self, index):
-        part = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        return self.x[self.order[part]], self.y[np.sort(self.order)[part]]
-
-
-class NoSuper(keras.utils.PyDataset):
-    def __init__(self, x, y, batch_size, seed):  # forgets super().__init__()
-        self.inner = ref2.ShuffledBatches(x, y, batch_size, seed)
-
-    def __len__(self):
-        return len(self.inner)
-
-    def __getitem__(self, index):
-        return self.inner[index]
-
-
-class Unseeded(ref2.ShuffledBatches):
-    def on_epoch_end(self):
-        self.order = np.random.permutation(len(self.x))
-
-
-@pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("ch02.row_to_example", all_floats, "int64_list"),
-    ("ch02.row_to_example", latin1_strings, "UTF-8"),
-    ("ch02.row_to_example", forgets_a_feature, "lacks the feature(s) ['sex']"),
-    ("ch02.row_to_example", lambda row: row, "return a tf.train.Example"),
-    ("ch02.feature_spec", float64_spec, "float64"),
-    ("ch02.feature_spec", int32_spec, "always int64"),
-    ("ch02.feature_spec", shape_one_spec, "use [] for one value"),
-    ("ch02.make_shuffled_batches", lambda x, y, b, s: FloorBatches(x, y, b, s), "drop the last"),
-    ("ch02.make_shuffled_batches", lambda x, y, b, s: NeverReshuffles(x, y, b, s), "same after on_epoch_end"),
-    ("ch02.make_shuffled_batches", lambda x, y, b, s: ShufflesSeparately(x, y, b, s), "no longer match"),
-    ("ch02.make_shuffled_batches", lambda x, y, b, s: NoSuper(x, y, b, s), "super().__init__"),
-    ("ch02.make_shuffled_batches", lambda x, y, b, s: Unseeded(x, y, b, s), "same seed"),
-])
-def test_ch02_checkers_reject(exercise_id, wrong, says):
-    assert_rejects(exercise_id, wrong, says)
-
-
-def test_ch02_reference_parses_back():
-    row = {"age": 59, "sex": "2", "bmi": 32.5}
-    spec = {"age": tf.io.FixedLenFeature([], tf.int64), "sex": tf.io.FixedLenFeature([], tf.string),
-            "bmi": tf.io.FixedLenFeature([], tf.float32)}
-    parsed = tf.io.parse_single_example(ref2.row_to_example(row).SerializeToString(), spec)
-    assert int(parsed["age"]) == 59 and parsed["sex"].numpy() == b"2" and float(parsed["bmi"]) == 32.5
-
-
-# ---------------------------------------------------------------------------------------- chapter 03
-def fifo_hit_rate(accesses, capacity):
-    cache, hits = [], 0
-    for key in accesses:
-        if key in cache:
-            hits += 1
-        else:
-            cache.append(key)
-            if len(cache) > capacity:
-                cache.pop(0)
-    return hits / len(accesses)
-
-
+# ------------------------------------------------------------------------------------------------ 3.1
 def hit_count(accesses, capacity):
     return ref3.lru_hit_rate(accesses, capacity) * len(accesses)
 
@@ -125,6 +22,51 @@ def unbounded_cache(accesses, capacity):
     return ref3.lru_hit_rate(accesses, len(accesses))
 
 
+def lru_evicts_one_early(accesses, capacity):
+    """Evicts when the cache *reaches* capacity: holds capacity - 1 keys."""
+    return ref3.lru_hit_rate(accesses, max(capacity - 1, 0))
+
+
+def lru_consumes_accesses(accesses, capacity):
+    n, hits, cache = len(accesses), 0, OrderedDict()
+    while accesses:
+        key = accesses.pop(0)
+        if key in cache:
+            hits += 1
+            cache.move_to_end(key)
+        else:
+            cache[key] = True
+            if len(cache) > capacity:
+                cache.popitem(last=False)
+    return hits / n
+
+
+def lru_memorised(accesses, capacity):
+    return {2: 1 / 3, 3: 0.0, 4: 8 / 12, 0: 0.0}.get(capacity, 0.0)
+
+
+def lru_with_functools(accesses, capacity):
+    @functools.lru_cache(maxsize=capacity)
+    def fetch(key):
+        return key
+
+    for key in accesses:
+        fetch(key)
+    return fetch.cache_info().hits / len(accesses)
+
+
+def lru_with_list(accesses, capacity):
+    recent, hits = [], 0
+    for key in accesses:
+        if key in recent:
+            hits += 1
+            recent.remove(key)
+        recent.append(key)
+        del recent[:-capacity or len(recent)]
+    return np.float32(hits) / len(accesses)
+
+
+# ------------------------------------------------------------------------------------------------ 3.2
 def full_shuffle(items, buffer_size, seed):
     return list(np.random.default_rng(seed).permutation(items))
 
@@ -141,13 +83,59 @@ def no_shuffle(items, buffer_size, seed):
     return list(items)
 
 
+def block_shuffle(items, buffer_size, seed):
+    rng = np.random.default_rng(seed)
+    return [x for i in range(0, len(items), buffer_size) for x in rng.permutation(items[i:i + buffer_size])]
+
+
+def buffer_one_too_small(items, buffer_size, seed):
+    return ref3.shuffle_buffer(items, max(buffer_size - 1, 1), seed)
+
+
+def buffer_one_too_large(items, buffer_size, seed):
+    return ref3.shuffle_buffer(items, buffer_size + 1, seed)
+
+
+def empties_in_order(items, buffer_size, seed):
+    rng = np.random.default_rng(seed)
+    buffer, out = [], []
+    for item in items:
+        if len(buffer) < buffer_size:
+            buffer.append(item)
+            continue
+        out.append(buffer.pop(rng.integers(len(buffer))))
+        buffer.append(item)
+    return out + sorted(buffer, key=items.index)
+
+
+def shuffles_in_place(items, buffer_size, seed):
+    out = ref3.shuffle_buffer(items, buffer_size, seed)
+    items[:] = out
+    return items
+
+
+def returns_positions(items, buffer_size, seed):
+    return [items.index(x) for x in ref3.shuffle_buffer(items, buffer_size, seed)]
+
+
+def shuffle_with_deque(items, buffer_size, seed):
+    """Correct: the chosen element leaves and the new item joins at the end (the same distribution)."""
+    rng, buffer, out, source = np.random.default_rng(seed), [], [], deque(items)
+    while source or buffer:
+        while source and len(buffer) < buffer_size:
+            buffer.append(source.popleft())
+        out.append(buffer.pop(int(rng.choice(len(buffer)))))
+    return np.array(out)
+
+
+# ------------------------------------------------------------------------------------------------ 3.3
 def _read_parse(read):
     return lambda batch: formats.parse_image_batch(read(batch), pipelines.IMAGE_SHAPE)
 
 
-def sequential_files(files, batch_size, read):
-    records = tf.data.TFRecordDataset(list(files)).batch(batch_size)
-    return records.map(_read_parse(read), num_parallel_calls=4).prefetch(tf.data.AUTOTUNE)
+def _interleaved(files):
+    return tf.data.Dataset.from_tensor_slices(list(files)).interleave(
+        tf.data.TFRecordDataset, cycle_length=len(files), num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def map_then_batch(files, batch_size, read):
@@ -165,34 +153,118 @@ def loses_records(files, batch_size, read):
     return ref3.fast_pipeline(files[:2], batch_size, read)
 
 
-@pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("ch03.lru_hit_rate", fifo_hit_rate, "FIFO"),
+def sequential_map(files, batch_size, read):
+    return _interleaved(files).batch(batch_size).map(_read_parse(read)).prefetch(tf.data.AUTOTUNE)
+
+
+def never_reads(files, batch_size, read):
+    parse = lambda b: formats.parse_image_batch(b, pipelines.IMAGE_SHAPE)  # noqa: E731
+    return _interleaved(files).batch(batch_size).map(parse, num_parallel_calls=8).prefetch(2)
+
+
+def reads_twice(files, batch_size, read):
+    parse = lambda b: formats.parse_image_batch(read(read(b)), pipelines.IMAGE_SHAPE)  # noqa: E731
+    return _interleaved(files).batch(batch_size).map(parse, num_parallel_calls=8).prefetch(2)
+
+
+def drops_remainder(files, batch_size, read):
+    batches = _interleaved(files).batch(batch_size, drop_remainder=True)
+    return batches.map(_read_parse(read), num_parallel_calls=8).prefetch(tf.data.AUTOTUNE)
+
+
+def every_file_per_shard(files, batch_size, read):
+    records = tf.data.Dataset.from_tensor_slices(list(files)).interleave(
+        lambda _: tf.data.TFRecordDataset(list(files)), cycle_length=2, num_parallel_calls=2)
+    return records.batch(batch_size).map(_read_parse(read), num_parallel_calls=8).prefetch(1)
+
+
+def endless(files, batch_size, read):
+    return ref3.fast_pipeline(files, batch_size, read).repeat()
+
+
+def normalised_images(files, batch_size, read):
+    return ref3.fast_pipeline(files, batch_size, read).map(lambda x, y: (tf.cast(x, tf.float32) / 255, y))
+
+
+def parallel_reads_and_cache(files, batch_size, read):
+    """Correct: num_parallel_reads instead of interleave, AUTOTUNE batch, a cache after the read, prefetch(3)."""
+    records = tf.data.TFRecordDataset(list(files), num_parallel_reads=len(files))
+    batches = records.batch(batch_size, num_parallel_calls=tf.data.AUTOTUNE)
+    parsed = batches.map(_read_parse(read), num_parallel_calls=6, deterministic=False)
+    return parsed.cache().prefetch(3)
+
+
+def read_inside_interleave(files, batch_size, read):
+    """Correct: each shard batched and read inside the parallel interleave, then parsed in parallel."""
+    shards = tf.data.Dataset.from_tensor_slices(list(files))
+    batches = shards.interleave(lambda f: tf.data.TFRecordDataset(f).batch(batch_size).map(read),
+                                cycle_length=len(files), num_parallel_calls=len(files))
+    parsed = batches.map(lambda b: formats.parse_image_batch(b, pipelines.IMAGE_SHAPE), num_parallel_calls=4)
+    return parsed.prefetch(tf.data.AUTOTUNE)
+
+
+def autotune_reads(files, batch_size, read):
+    """Correct: num_parallel_reads=AUTOTUNE, list_files' shuffled file order, map then prefetch(1)."""
+    records = tf.data.TFRecordDataset(tf.data.Dataset.list_files(list(files), seed=1),
+                                      num_parallel_reads=tf.data.AUTOTUNE)
+    return records.batch(batch_size).map(_read_parse(read), num_parallel_calls=tf.data.AUTOTUNE).prefetch(1)
+
+
+WRONG_ANSWERS = [
+    ("ch03.lru_hit_rate", _fifo_hit_rate, "FIFO"),
     ("ch03.lru_hit_rate", hit_count, "number of hits"),
     ("ch03.lru_hit_rate", unbounded_cache, "functools.lru_cache gets"),
+    ("ch03.lru_hit_rate", lru_evicts_one_early, "functools.lru_cache gets"),
+    ("ch03.lru_hit_rate", lru_consumes_accesses, "changed its input"),
+    ("ch03.lru_hit_rate", lru_memorised, "random accesses"),
     ("ch03.shuffle_buffer", full_shuffle, "cannot look further ahead"),
     ("ch03.shuffle_buffer", drops_the_tail, "empty the buffer"),
     ("ch03.shuffle_buffer", no_shuffle, "did not change"),
     ("ch03.shuffle_buffer", global_rng, "same seed"),
-    ("ch03.fast_pipeline", sequential_files, "not read in parallel"),
+    ("ch03.shuffle_buffer", block_shuffle, "blocks of buffer_size"),
+    ("ch03.shuffle_buffer", buffer_one_too_small, "buffer_size items"),
+    ("ch03.shuffle_buffer", buffer_one_too_large, "cannot look further ahead"),
+    ("ch03.shuffle_buffer", empties_in_order, "empty the buffer in random order"),
+    ("ch03.shuffle_buffer", shuffles_in_place, "changed its input"),
+    ("ch03.shuffle_buffer", returns_positions, "not a reordering"),
     ("ch03.fast_pipeline", map_then_batch, "batch first"),
     ("ch03.fast_pipeline", no_prefetch, "no prefetch"),
-    ("ch03.fast_pipeline", loses_records, "the 4 shards hold 64"),
-])
-def test_ch03_checkers_reject(exercise_id, wrong, says):
+    ("ch03.fast_pipeline", loses_records, "shards hold"),
+    ("ch03.fast_pipeline", sequential_map, "num_parallel_calls"),
+    ("ch03.fast_pipeline", never_reads, "never applies `read`"),
+    ("ch03.fast_pipeline", reads_twice, "reads some records 2 times"),
+    ("ch03.fast_pipeline", drops_remainder, "drop_remainder"),
+    ("ch03.fast_pipeline", every_file_per_shard, "shards hold"),
+    ("ch03.fast_pipeline", endless, "shards hold"),
+    ("ch03.fast_pipeline", normalised_images, "expected uint8"),
+]
+
+CORRECT_ANSWERS = [
+    ("ch03.lru_hit_rate", lru_with_functools),
+    ("ch03.lru_hit_rate", lru_with_list),
+    ("ch03.shuffle_buffer", shuffle_with_deque),
+    ("ch03.fast_pipeline", parallel_reads_and_cache),
+    ("ch03.fast_pipeline", read_inside_interleave),
+    ("ch03.fast_pipeline", autotune_reads),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, says", WRONG_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_checker_rejects_wrong_answer(exercise_id, wrong, says, check_seed):
     assert_rejects(exercise_id, wrong, says)
 
 
-def test_ch03_references_agree_with_libraries():
+@pytest.mark.parametrize("exercise_id, answer", CORRECT_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_checker_accepts_correct_alternative(exercise_id, answer, check_seed):
+    assert_accepts(exercise_id, answer)
+
+
+def test_references_agree_with_libraries():
     accesses = list(np.random.default_rng(0).integers(0, 20, 300))
-
-    @functools.lru_cache(maxsize=7)
-    def read(key):
-        return key
-
-    for key in accesses:
-        read(key)
-    assert ref3.lru_hit_rate(accesses, 7) == read.cache_info().hits / len(accesses)
+    assert ref3.lru_hit_rate(accesses, 7) == lru_with_functools(accesses, 7)
     # tf.data's shuffle obeys the same bound as the reference: nothing leaves more than buffer-1 places early
     out = [int(v) for v in tf.data.Dataset.range(200).shuffle(10, seed=1)]
     assert all(v <= i + 9 for i, v in enumerate(out))
     assert all(v <= i + 9 for i, v in enumerate(ref3.shuffle_buffer(list(range(200)), 10, 1)))
+    # the checker's FIFO diagnosis really differs from LRU on its first fixed case
+    assert _fifo_hit_rate([1, 2, 1, 3, 1, 2], 2) != ref3.lru_hit_rate([1, 2, 1, 3, 1, 2], 2)

@@ -1,16 +1,17 @@
-"""Chapters 04 and 05: each checker rejects plausible wrong answers (several are the seed articles' mistakes)."""
+"""Chapter 04 checkers reject plausible wrong answers (several are mistakes found online), each with a specific
+explanation, and accept correct answers written differently from the solutions."""
 import math
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from mio_utils.exercises import assert_rejects
+from mio_utils.exercises import assert_accepts, assert_rejects
 from solutions import ch04_training as ref4
-from solutions import ch05_evaluation as ref5
 
 
-# ------------------------------------------------------------------------------------------ chapter 04
+# ------------------------------------------------------------------------------------------------ 4.1
 def adam_without_bias_correction(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g ** 2
@@ -18,7 +19,7 @@ def adam_without_bias_correction(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999,
 
 
 def rmsprop_called_adam(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
-    """Seed 003's confusion: scaling by the squared-gradient average, but no momentum."""
+    """A confusion found online: scaling by the squared-gradient average, but no momentum."""
     m = beta1 * m + (1 - beta1) * g
     v = beta2 * v + (1 - beta2) * g ** 2
     return w - lr * g / (np.sqrt(v / (1 - beta2 ** t)) + eps), m, v
@@ -100,126 +101,248 @@ def evaluate_mean_of_batch_means(model, dataset, loss_fn):
 
 
 def evaluate_last_batch(model, dataset, loss_fn):
-    for x, y in dataset:
+    for x, y in dataset:  # noqa: B007 - keeping only the last batch is the mistake
         p = model(x, training=False)
     return float(loss_fn(y, p)), float(np.mean(np.argmax(p, -1) == y.numpy()))
 
 
-# ------------------------------------------------------------------------------------------ chapter 05
-def transposed_confusion(y_true, y_pred, num_classes):
-    return ref5.confusion_matrix(y_pred, y_true, num_classes)
+def adam_eps_inside_sqrt(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * g ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / np.sqrt(v / (1 - beta2 ** t) + eps), m, v
 
 
-def confusion_from_seen_classes(y_true, y_pred, num_classes):
-    k = int(max(np.max(y_true), np.max(y_pred))) + 1
-    return ref5.confusion_matrix(y_true, y_pred, k)
+def adam_t_from_zero(w, g, m, v, t, **kwargs):
+    return ref4.adam_step(w, g, m, v, t - 1, **kwargs)
 
 
-def seed_f1_accuracy_and_recall(y_true, y_pred):
-    """Seed 003 §3.3: 'F1 is the harmonic mean of accuracy and recall'."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    accuracy = np.mean(y_true == y_pred)
-    recall = np.sum((y_pred == 1) & (y_true == 1)) / np.sum(y_true == 1)
-    return 2 * accuracy * recall / (accuracy + recall)
+def adam_returns_corrected_means(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    m_hat = (beta1 * m + (1 - beta1) * g) / (1 - beta1 ** t)
+    v_hat = (beta2 * v + (1 - beta2) * g ** 2) / (1 - beta2 ** t)
+    return w - lr * m_hat / (np.sqrt(v_hat) + eps), m_hat, v_hat
 
 
-def f1_arithmetic_mean(y_true, y_pred):
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    tp = np.sum((y_pred == 1) & (y_true == 1))
-    return (tp / np.sum(y_pred == 1) + tp / np.sum(y_true == 1)) / 2
+def adam_in_place(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    m *= beta1
+    m += (1 - beta1) * g
+    v *= beta2
+    v += (1 - beta2) * g ** 2
+    w -= lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+    return w, m, v
 
 
-def f1_nan_without_positives(y_true, y_pred):
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    tp = np.sum((y_pred == 1) & (y_true == 1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p, r = tp / np.sum(y_pred == 1), tp / np.sum(y_true == 1)
-        return 2 * p * r / (p + r)
+def adam_memorised_defaults(w, g, m, v, t, **kwargs):
+    return ref4.adam_step(w, g, m, v, t)
 
 
-def auc_reversed(y_true, scores):
-    return 1 - ref5.roc_auc(y_true, scores)
+def adam_flattens(w, g, m, v, t, **kwargs):
+    return tuple(a.ravel() for a in ref4.adam_step(w, g, m, v, t, **kwargs))
 
 
-def auc_from_labels(y_true, scores):
-    return ref5.roc_auc(y_true, (np.asarray(scores) >= 0.5).astype(int))
+def adam_keras_epsilon(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """Correct: Keras's form, the bias corrections folded into the step size and eps added to sqrt(v)."""
+    m = m + (1 - beta1) * (g - m)
+    v = v + (1 - beta2) * (np.square(g) - v)
+    alpha = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    return w - alpha * m / (np.sqrt(v) + eps), m, v
 
 
-def auc_ignoring_ties(y_true, scores):
-    y_true, scores = np.asarray(y_true), np.asarray(scores)
-    return float(np.mean(scores[y_true == 1][:, None] > scores[y_true == 0][None, :]))
+def adam_with_tensors(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """Correct: the textbook step written with TensorFlow ops, returning tensors."""
+    w, g, m, v = (tf.constant(a, tf.float64) for a in (w, g, m, v))
+    m = beta1 * m + (1 - beta1) * g
+    v = beta2 * v + (1 - beta2) * tf.square(g)
+    step = lr * (m / (1 - beta1 ** t)) / (tf.sqrt(v / (1 - beta2 ** t)) + eps)
+    return [w - step, m, v]
 
 
-def ece_unweighted(y_true, probabilities, n_bins=10):
-    probabilities = np.asarray(probabilities)
-    confidence, correct = probabilities.max(1), (probabilities.argmax(1) == y_true).astype(float)
-    edges = np.linspace(0, 1, n_bins + 1)
-    gaps = [abs(correct[m].mean() - confidence[m].mean())
-            for m in ((confidence > lo) & (confidence <= hi) for lo, hi in zip(edges[:-1], edges[1:])) if m.any()]
-    return float(np.mean(gaps))
+# ------------------------------------------------------------------------------------------------ 4.2
+def warmup_reaches_peak_one_early(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * min((step + 1) / warmup_steps, 1.0)
+    return ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps, final_lr)
 
 
-def ece_global(y_true, probabilities, n_bins=10):
-    probabilities = np.asarray(probabilities)
-    return abs(np.mean(probabilities.argmax(1) == y_true) - probabilities.max(1).mean())
+def cosine_ignores_final_lr(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps)
 
 
-def threshold_costs_swapped(y_true, scores, cost_fp, cost_fn):
-    return ref5.best_threshold(y_true, scores, cost_fn, cost_fp)
+def linear_decay(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    progress = min(step - warmup_steps, total_steps - warmup_steps) / (total_steps - warmup_steps)
+    return peak_lr + (final_lr - peak_lr) * progress
 
 
-def threshold_for_accuracy(y_true, scores, cost_fp, cost_fn):
-    candidates = np.unique(scores)
-    return float(candidates[np.argmax([np.mean((scores >= t) == y_true) for t in candidates])])
+def cosine_memorised(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return ref4.warmup_cosine(step, 0.1, 10, 50, 0.001)
 
 
-def threshold_always_half(y_true, scores, cost_fp, cost_fn):
-    return 0.5
+def cosine_as_array(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return np.array([ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps, final_lr)] * 2)
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("exercise_id, wrong, says", [
+def schedule_with_keras(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    """Correct: Keras's own schedule."""
+    return keras.optimizers.schedules.CosineDecay(0.0, total_steps - warmup_steps, alpha=final_lr / peak_lr,
+                                                  warmup_target=peak_lr, warmup_steps=warmup_steps)(step)
+
+
+def schedule_with_numpy(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    """Correct: one expression, clipping the phase instead of branching on it."""
+    warm = peak_lr * np.clip(step / warmup_steps, 0, 1)
+    phase = np.clip((step - warmup_steps) / (total_steps - warmup_steps), 0, 1)
+    cosine = final_lr + (peak_lr - final_lr) * (np.cos(np.pi * phase) + 1) / 2
+    return np.where(step < warmup_steps, warm, cosine)
+
+
+# ------------------------------------------------------------------------------------------------ 4.3
+def early_stop_global_best(val_losses, patience):
+    epochs_run, _ = ref4.early_stopping_epoch(val_losses, patience)
+    return epochs_run, int(np.argmin(val_losses)) + 1
+
+
+def early_stop_best_plus_patience(val_losses, patience):
+    _, best = ref4.early_stopping_epoch(val_losses, patience)
+    return best + patience, best
+
+
+def early_stop_returns_loss(val_losses, patience):
+    epochs_run, best = ref4.early_stopping_epoch(val_losses, patience)
+    return epochs_run, val_losses[best - 1]
+
+
+def early_stop_consumes(val_losses, patience):
+    result = ref4.early_stopping_epoch(val_losses, patience)
+    val_losses.clear()
+    return result
+
+
+def early_stop_counting_down(val_losses, patience):
+    """Correct: a patience budget that resets on each strict improvement."""
+    best_epoch, left = 0, patience
+    for epoch, loss in enumerate(val_losses, start=1):
+        if best_epoch == 0 or loss < val_losses[best_epoch - 1]:
+            best_epoch, left = epoch, patience
+            continue
+        left -= 1
+        if left <= 0:
+            return epoch, best_epoch
+    return len(val_losses), best_epoch
+
+
+def early_stop_vectorised(val_losses, patience):
+    """Correct: NumPy finds the improving epochs, then the first run of `patience` epochs without one."""
+    losses = np.asarray(val_losses, dtype=float)
+    best_before = np.concatenate([[np.inf], np.minimum.accumulate(losses)[:-1]])
+    last_improvement = np.maximum.accumulate(np.where(losses < best_before, np.arange(len(losses)), 0))
+    stops = np.flatnonzero(np.arange(len(losses)) - last_improvement >= max(patience, 1))
+    epochs_run = int(stops[0]) + 1 if len(stops) else len(losses)
+    return epochs_run, int(last_improvement[epochs_run - 1]) + 1
+
+
+# ------------------------------------------------------------------------------------------------ 4.4
+def evaluate_sum_not_mean(model, dataset, loss_fn):
+    loss, accuracy = ref4.evaluate(model, dataset, loss_fn)
+    count = sum(int(tf.shape(x)[0]) for x, _ in dataset)
+    return loss * count, accuracy
+
+
+def evaluate_correct_count(model, dataset, loss_fn):
+    loss, accuracy = ref4.evaluate(model, dataset, loss_fn)
+    return loss, accuracy * sum(int(tf.shape(x)[0]) for x, _ in dataset)
+
+
+def evaluate_with_fit(model, dataset, loss_fn):
+    model.compile("sgd", loss_fn)
+    model.fit(dataset, epochs=1, verbose=0)
+    return ref4.evaluate(model, dataset, loss_fn)
+
+
+def evaluate_with_metrics(model, dataset, loss_fn):
+    """Correct: Keras metrics weighted by batch size, model called without a training argument."""
+    loss, accuracy = keras.metrics.Mean(), keras.metrics.SparseCategoricalAccuracy()
+    for x, y in dataset:
+        outputs = model(x)
+        loss.update_state(loss_fn(y, outputs), sample_weight=tf.shape(x)[0])
+        accuracy.update_state(y, outputs)
+    return loss.result(), accuracy.result()
+
+
+def evaluate_with_keras(model, dataset, loss_fn):
+    """Correct: let Keras do it (compiling does not change the weights)."""
+    model.compile(loss=loss_fn, metrics=["sparse_categorical_accuracy"])
+    return tuple(model.evaluate(dataset, verbose=0))
+
+
+WRONG_ANSWERS = [
     ("ch04.adam_step", adam_without_bias_correction, "bias correction"),
     ("ch04.adam_step", rmsprop_called_adam, "that is RMSProp"),
     ("ch04.adam_step", adam_v_without_square, "squared"),
     ("ch04.adam_step", adam_ascent, "*up* the gradient"),
+    ("ch04.adam_step", adam_eps_inside_sqrt, "eps goes outside the square root"),
+    ("ch04.adam_step", adam_t_from_zero, "t counts from 1"),
+    ("ch04.adam_step", adam_returns_corrected_means, "running means m and v themselves"),
+    ("ch04.adam_step", adam_in_place, "changed its input"),
+    ("ch04.adam_step", adam_memorised_defaults, "lr="),
+    ("ch04.adam_step", adam_flattens, "expected (3, 4)"),
     ("ch04.warmup_cosine", cosine_without_warmup, "already the peak"),
     ("ch04.warmup_cosine", cosine_over_total_steps, "start after the warm-up"),
     ("ch04.warmup_cosine", cosine_not_clamped, "stay at final_lr"),
+    ("ch04.warmup_cosine", warmup_reaches_peak_one_early, "the learning rate at step 0"),
+    ("ch04.warmup_cosine", cosine_ignores_final_lr, "stay at final_lr"),
+    ("ch04.warmup_cosine", linear_decay, "the learning rate at step"),
+    ("ch04.warmup_cosine", cosine_memorised, "peak_lr="),
+    ("ch04.warmup_cosine", cosine_as_array, "should be one number"),
     ("ch04.early_stopping_epoch", early_stop_one_late, "one epoch too many"),
     ("ch04.early_stopping_epoch", early_stop_zero_based, "0-based"),
     ("ch04.early_stopping_epoch", early_stop_best_is_last, "not the last one"),
     ("ch04.early_stopping_epoch", early_stop_ties_improve, "a tie counts as an improvement"),
+    ("ch04.early_stopping_epoch", early_stop_global_best, "comes after the stop"),
+    ("ch04.early_stopping_epoch", early_stop_best_plus_patience, "Keras's EarlyStopping gives"),
+    ("ch04.early_stopping_epoch", early_stop_returns_loss, "whole number of epochs"),
+    ("ch04.early_stopping_epoch", early_stop_consumes, "changed its input"),
     ("ch04.evaluate", evaluate_in_training_mode, "training=True"),
     ("ch04.evaluate", evaluate_mean_of_batch_means, "per-batch mean"),
     ("ch04.evaluate", evaluate_last_batch, "last batch"),
-    ("ch05.confusion_matrix", transposed_confusion, "transposed"),
-    ("ch05.confusion_matrix", confusion_from_seen_classes, "keep the unused classes"),
-    ("ch05.f1_score", seed_f1_accuracy_and_recall, "accuracy and recall"),
-    ("ch05.f1_score", f1_arithmetic_mean, "arithmetic mean"),
-    ("ch05.f1_score", f1_nan_without_positives, "nan or inf"),
-    ("ch05.roc_auc", auc_reversed, "1 - AUC"),
-    ("ch05.roc_auc", auc_from_labels, "thresholded"),
-    ("ch05.roc_auc", auc_ignoring_ties, "one half"),
-    ("ch05.expected_calibration_error", ece_unweighted, "weight each bin"),
-    ("ch05.expected_calibration_error", ece_global, "bin by bin"),
-    ("ch05.best_threshold", threshold_costs_swapped, "swapped"),
-    ("ch05.best_threshold", threshold_for_accuracy, "maximises accuracy"),
-    ("ch05.best_threshold", threshold_always_half, "the cheapest threshold"),
-])
-def test_checker_rejects_wrong_answer(exercise_id, wrong, says):
+    ("ch04.evaluate", evaluate_sum_not_mean, "summed loss"),
+    ("ch04.evaluate", evaluate_correct_count, "number of correct predictions"),
+    ("ch04.evaluate", evaluate_with_fit, "changed the model's weights"),
+]
+
+CORRECT_ANSWERS = [
+    ("ch04.adam_step", adam_keras_epsilon),
+    ("ch04.adam_step", adam_with_tensors),
+    ("ch04.warmup_cosine", schedule_with_keras),
+    ("ch04.warmup_cosine", schedule_with_numpy),
+    ("ch04.early_stopping_epoch", early_stop_counting_down),
+    ("ch04.early_stopping_epoch", early_stop_vectorised),
+    ("ch04.evaluate", evaluate_with_metrics),
+    ("ch04.evaluate", evaluate_with_keras),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("exercise_id, wrong, says", WRONG_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_checker_rejects_wrong_answer(exercise_id, wrong, says, check_seed):
     assert_rejects(exercise_id, wrong, says)
 
 
-def test_reference_answers_agree_with_the_course_library():
-    from mio_utils import metrics
+@pytest.mark.parametrize("exercise_id, answer", CORRECT_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_checker_accepts_correct_alternative(exercise_id, answer, check_seed):
+    assert_accepts(exercise_id, answer)
+
+
+def test_tensorflow_adam_kernel_matches_keras():
+    """The checker's oracle (TensorFlow's Adam kernel, which takes any state) is keras.optimizers.Adam."""
+    from mio_utils.exercises.ch04 import _tf_adam
 
     rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 80)
-    scores = rng.random(80).round(2)
-    assert ref5.roc_auc(y, scores) == pytest.approx(metrics.roc_auc(y, scores))
-    assert ref5.best_threshold(y, scores, 1, 4) == pytest.approx(metrics.choose_threshold(y, scores, 1, 4)[0])
-    probs = rng.dirichlet(np.ones(3), 80)
-    labels = rng.integers(0, 3, 80)
-    assert ref5.expected_calibration_error(labels, probs) == pytest.approx(
-        metrics.expected_calibration_error(labels, probs))
+    w, m, v = rng.normal(size=4), np.zeros(4), np.zeros(4)
+    variable = keras.Variable(w, dtype="float64")
+    optimizer = keras.optimizers.Adam(learning_rate=0.01, epsilon=1e-3)
+    for t in range(1, 4):
+        g = rng.normal(size=4)
+        optimizer.apply_gradients([(tf.constant(g), variable)])
+        w, m, v = _tf_adam(w, g, m, v, t, 0.01, 0.9, 0.999, 1e-3, textbook=False)
+        np.testing.assert_allclose(variable.numpy(), w, rtol=1e-5, atol=1e-7)  # Keras keeps lr in float32

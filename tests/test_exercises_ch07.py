@@ -1,10 +1,11 @@
-"""Chapter 07 and 08 checkers reject plausible wrong answers (seed 001 §4.1's attention formula among them)."""
+"""Chapter 07 checkers reject plausible wrong answers and accept correct ones written differently."""
+from collections import Counter
+
 import numpy as np
 import pytest
 
-from mio_utils.exercises import assert_rejects
+from mio_utils.exercises import assert_accepts, assert_rejects
 from solutions import ch07_rnn_sequences as ref07
-from solutions import ch08_attention_transformers as ref08
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some wrong answers overflow on purpose
 
@@ -13,29 +14,84 @@ def _sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
 
-# ------------------------------------------------------------------------------------------ chapter 07
+def _gates(x, h, kernel, recurrent_kernel, bias, order="ifgo"):
+    blocks = dict(zip(order, np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)))
+    return (blocks[gate] for gate in "ifgo")
+
+
+# ------------------------------------------------------------------------------------------ 7.1 LSTM step
 def lstm_no_output_tanh(x, h, c, kernel, recurrent_kernel, bias):
-    i, f, g, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias)
     c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
     return _sigmoid(o) * c_new, c_new
 
 
 def lstm_tf1_gate_order(x, h, c, kernel, recurrent_kernel, bias):
-    i, g, f, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias, order="igfo")
+    c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+    return _sigmoid(o) * np.tanh(c_new), c_new
+
+
+def lstm_ifog_gate_order(x, h, c, kernel, recurrent_kernel, bias):
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias, order="ifog")
     c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
     return _sigmoid(o) * np.tanh(c_new), c_new
 
 
 def lstm_sigmoid_candidate(x, h, c, kernel, recurrent_kernel, bias):
-    i, f, g, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias)
     c_new = _sigmoid(f) * c + _sigmoid(i) * _sigmoid(g)
     return _sigmoid(o) * np.tanh(c_new), c_new
+
+
+def lstm_h_from_old_memory(x, h, c, kernel, recurrent_kernel, bias):
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias)
+    return _sigmoid(o) * np.tanh(c), _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
 
 
 def lstm_forgets_recurrence(x, h, c, kernel, recurrent_kernel, bias):
     return ref07.lstm_step(x, np.zeros_like(h), c, kernel, recurrent_kernel, bias)
 
 
+def lstm_returns_c_then_h(x, h, c, kernel, recurrent_kernel, bias):
+    h_new, c_new = ref07.lstm_step(x, h, c, kernel, recurrent_kernel, bias)
+    return c_new, h_new
+
+
+def lstm_first_example_only(x, h, c, kernel, recurrent_kernel, bias):
+    h_new, c_new = ref07.lstm_step(x[:1], h[:1], c[:1], kernel, recurrent_kernel, bias)
+    return h_new[0], c_new[0]
+
+
+def lstm_updates_state_in_place(x, h, c, kernel, recurrent_kernel, bias):
+    i, f, g, o = _gates(x, h, kernel, recurrent_kernel, bias)
+    c *= _sigmoid(f)
+    c += _sigmoid(i) * np.tanh(g)
+    return _sigmoid(o) * np.tanh(c), c
+
+
+def lstm_by_keras_cell(x, h, c, kernel, recurrent_kernel, bias):
+    import keras
+
+    cell = keras.layers.LSTMCell(np.shape(h)[-1])
+    cell.build((None, np.shape(x)[-1]))
+    cell.set_weights([kernel, recurrent_kernel, bias])
+    h_new, (_, c_new) = cell(np.float32(x), [np.float32(h), np.float32(c)])
+    return h_new, c_new
+
+
+def lstm_gate_by_gate(x, h, c, kernel, recurrent_kernel, bias):
+    from scipy.special import expit
+
+    units = np.shape(h)[-1]
+    weights = np.concatenate([kernel, recurrent_kernel])  # one matrix for [x, h]
+    z = np.concatenate([x, h], axis=1) @ weights + bias
+    gate = {name: z[:, n * units:(n + 1) * units] for n, name in enumerate(["input", "forget", "cell", "output"])}
+    c_new = expit(gate["forget"]) * c + expit(gate["input"]) * np.tanh(gate["cell"])
+    return expit(gate["output"]) * np.tanh(c_new), c_new
+
+
+# ------------------------------------------------------------------------------------ 7.2 temperature
 def temperature_multiplied(logits, temperature):
     return ref07.temperature_softmax(np.asarray(logits) * temperature, 1.0)
 
@@ -50,18 +106,106 @@ def temperature_naive_overflow(logits, temperature):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def temperature_global_max(logits, temperature):
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def temperature_ignored(logits, temperature):
+    return ref07.temperature_softmax(logits, 1.0)
+
+
+def temperature_over_first_axis(logits, temperature):
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def temperature_vector_only(logits, temperature):
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def temperature_in_place(logits, temperature):
+    logits /= temperature
+    logits -= logits.max(axis=-1, keepdims=True)
+    return np.exp(logits) / np.exp(logits).sum(axis=-1, keepdims=True)
+
+
+def temperature_by_logsumexp(logits, temperature):
+    from scipy.special import logsumexp
+
+    z = np.asarray(logits) / temperature
+    return np.exp(z - logsumexp(z, axis=-1, keepdims=True))
+
+
+def temperature_by_keras(logits, temperature):
+    import keras
+
+    return keras.ops.softmax(keras.ops.convert_to_tensor(np.asarray(logits) / temperature, "float64"), axis=-1)
+
+
+# ------------------------------------------------------------------------------------- 7.3 perplexity
+def _chosen(probabilities, targets):
+    return np.asarray(probabilities)[np.arange(len(targets)), targets]
+
+
 def perplexity_is_cross_entropy(probabilities, targets):
-    return -np.mean(np.log(np.asarray(probabilities)[np.arange(len(targets)), targets]))
+    return -np.mean(np.log(_chosen(probabilities, targets)))
 
 
 def perplexity_from_sum(probabilities, targets):
-    return np.exp(-np.sum(np.log(np.asarray(probabilities)[np.arange(len(targets)), targets])))
+    return np.exp(-np.sum(np.log(_chosen(probabilities, targets))))
 
 
 def perplexity_arithmetic_mean(probabilities, targets):
-    return np.mean(1 / np.asarray(probabilities)[np.arange(len(targets)), targets])
+    return np.mean(1 / _chosen(probabilities, targets))
 
 
+def perplexity_log2_inside_exp(probabilities, targets):
+    return np.exp(-np.mean(np.log2(_chosen(probabilities, targets))))
+
+
+def perplexity_two_to_nats(probabilities, targets):
+    return 2 ** -np.mean(np.log(_chosen(probabilities, targets)))
+
+
+def perplexity_over_whole_vocabulary(probabilities, targets):
+    return np.exp(-np.mean(np.log(probabilities)))
+
+
+def perplexity_per_position(probabilities, targets):
+    return 1 / _chosen(probabilities, targets)
+
+
+def perplexity_column_indexing(probabilities, targets):
+    return np.exp(-np.mean(np.log(np.asarray(probabilities)[:, targets])))
+
+
+def perplexity_vocabulary_size(probabilities, targets):
+    return float(np.shape(probabilities)[1])  # right for a uniform guess only
+
+
+def perplexity_logs_in_place(probabilities, targets):
+    np.log(probabilities, out=probabilities)
+    return np.exp(-np.mean(probabilities[np.arange(len(targets)), targets]))
+
+
+def perplexity_in_bits(probabilities, targets):
+    bits = -np.mean(np.log2(_chosen(probabilities, targets)))
+    return 2.0 ** bits
+
+
+def perplexity_by_keras(probabilities, targets):
+    import keras
+
+    losses = keras.losses.sparse_categorical_crossentropy(np.asarray(targets), np.asarray(probabilities, "float64"))
+    return keras.ops.exp(keras.ops.mean(losses))
+
+
+# -------------------------------------------------------------------------------- 7.4 class weights
 def weights_are_counts(y, num_classes):
     return {c: float(n) for c, n in enumerate(np.bincount(y, minlength=num_classes))}
 
@@ -70,22 +214,112 @@ def weights_unscaled_inverse(y, num_classes):
     return {c: 1 / n for c, n in enumerate(np.bincount(y, minlength=num_classes))}
 
 
-@pytest.mark.parametrize("exercise_id, wrong, says", [
+def weights_missing_num_classes(y, num_classes):
+    return {c: len(y) / n for c, n in enumerate(np.bincount(y, minlength=num_classes))}
+
+
+def weights_as_array(y, num_classes):
+    return len(y) / (num_classes * np.bincount(y, minlength=num_classes))
+
+
+def weights_string_keys(y, num_classes):
+    return {str(c): w for c, w in ref07.balanced_class_weights(y, num_classes).items()}
+
+
+def weights_of_present_classes(y, num_classes):
+    classes, counts = np.unique(y, return_counts=True)
+    return {int(c): len(y) / (num_classes * n) for c, n in zip(classes, counts)}
+
+
+def weights_divide_by_zero(y, num_classes):
+    counts = Counter(int(label) for label in y)
+    return {c: len(y) / (num_classes * counts[c]) for c in range(num_classes)}
+
+
+def weights_sort_in_place(y, num_classes):
+    y.sort()
+    return ref07.balanced_class_weights(y, num_classes)
+
+
+def weights_memorised(y, num_classes):
+    return {0: 20 / 36, 1: 20 / 9, 2: 20 / 15}  # right for the counts [12, 3, 5] only
+
+
+def weights_by_sklearn(y, num_classes):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    return dict(enumerate(compute_class_weight("balanced", classes=np.arange(num_classes), y=y)))
+
+
+def weights_by_counter(y, num_classes):
+    counts = Counter(int(label) for label in y)
+    missing = [c for c in range(num_classes) if counts[c] == 0]
+    if missing:
+        raise ValueError(f"classes {missing} do not occur in y")
+    share = len(y) / num_classes  # each class's total weight
+    return {c: share / counts[c] for c in range(num_classes)}
+
+
+# ------------------------------------------------------------------------------------------ catalogues
+WRONG_ANSWERS = [
     ("ch07.lstm_step", lstm_no_output_tanh, "without the tanh"),
     ("ch07.lstm_step", lstm_tf1_gate_order, "gate order"),
+    ("ch07.lstm_step", lstm_ifog_gate_order, "gate order"),
     ("ch07.lstm_step", lstm_sigmoid_candidate, "candidate uses sigmoid"),
+    ("ch07.lstm_step", lstm_h_from_old_memory, "OLD cell state"),
     ("ch07.lstm_step", lstm_forgets_recurrence, "keras.layers.LSTM"),
+    ("ch07.lstm_step", lstm_returns_c_then_h, "order (h_new, c_new)"),
+    ("ch07.lstm_step", lstm_first_example_only, "(batch, units)"),
+    ("ch07.lstm_step", lstm_updates_state_in_place, "changed its input"),
     ("ch07.temperature_softmax", temperature_multiplied, "do not multiply"),
     ("ch07.temperature_softmax", temperature_on_probabilities, "normalise again"),
     ("ch07.temperature_softmax", temperature_naive_overflow, "inf or nan"),
+    ("ch07.temperature_softmax", temperature_global_max, "each row's own maximum"),
+    ("ch07.temperature_softmax", temperature_ignored, "do not change with the temperature"),
+    ("ch07.temperature_softmax", temperature_over_first_axis, "first axis"),
+    ("ch07.temperature_softmax", temperature_vector_only, "sum to 1"),
+    ("ch07.temperature_softmax", temperature_in_place, "changed its input"),
     ("ch07.perplexity", perplexity_is_cross_entropy, "exp() of it"),
     ("ch07.perplexity", perplexity_from_sum, "SUM"),
     ("ch07.perplexity", perplexity_arithmetic_mean, "GEOMETRIC"),
+    ("ch07.perplexity", perplexity_log2_inside_exp, "logarithm bases"),
+    ("ch07.perplexity", perplexity_two_to_nats, "logarithm bases"),
+    ("ch07.perplexity", perplexity_over_whole_vocabulary, "every token of the vocabulary"),
+    ("ch07.perplexity", perplexity_per_position, "one number"),
+    ("ch07.perplexity", perplexity_column_indexing, "predicted distributions"),
+    ("ch07.perplexity", perplexity_vocabulary_size, "predicted distributions"),
+    ("ch07.perplexity", perplexity_logs_in_place, "changed its input"),
     ("ch07.balanced_class_weights", weights_are_counts, "inversely proportional"),
     ("ch07.balanced_class_weights", weights_unscaled_inverse, "average weight per example"),
-])
-def test_ch07_checker_rejects_wrong_answer(exercise_id, wrong, says):
+    ("ch07.balanced_class_weights", weights_missing_num_classes, "num_classes"),
+    ("ch07.balanced_class_weights", weights_as_array, "return a dict"),
+    ("ch07.balanced_class_weights", weights_string_keys, "integer keys"),
+    ("ch07.balanced_class_weights", weights_of_present_classes, "raise a ValueError"),
+    ("ch07.balanced_class_weights", weights_divide_by_zero, "raise a ValueError"),
+    ("ch07.balanced_class_weights", weights_sort_in_place, "changed its input"),
+    ("ch07.balanced_class_weights", weights_memorised, "class counts"),
+]
+
+CORRECT_ANSWERS = [
+    ("ch07.lstm_step", lstm_by_keras_cell),
+    ("ch07.lstm_step", lstm_gate_by_gate),
+    ("ch07.temperature_softmax", temperature_by_logsumexp),
+    ("ch07.temperature_softmax", temperature_by_keras),
+    ("ch07.perplexity", perplexity_in_bits),
+    ("ch07.perplexity", perplexity_by_keras),
+    ("ch07.balanced_class_weights", weights_by_sklearn),
+    ("ch07.balanced_class_weights", weights_by_counter),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, says", WRONG_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_ch07_checker_rejects_wrong_answer(exercise_id, wrong, says, check_seed):
     assert_rejects(exercise_id, wrong, says)
+
+
+@pytest.mark.parametrize("exercise_id, answer", CORRECT_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_ch07_checker_accepts_correct_alternative(exercise_id, answer, check_seed):
+    assert_accepts(exercise_id, answer)
 
 
 def test_ch07_reference_lstm_step_equals_keras():
@@ -100,127 +334,3 @@ def test_ch07_reference_lstm_step_equals_keras():
     h_ref, c_ref = ref07.lstm_step(x[:, 0], zeros, zeros, kernel, recurrent_kernel, bias)
     np.testing.assert_allclose(h_ref, keras.ops.convert_to_numpy(h), atol=1e-5)
     np.testing.assert_allclose(c_ref, keras.ops.convert_to_numpy(c), atol=1e-5)
-
-
-# ------------------------------------------------------------------------------------------ chapter 08
-def seed_001_attention(q, k, v, mask=None):
-    """Seed 001 §4.1: exp(QK^T/sqrt(d_k)) / exp(QK^T/sqrt(d_k)) · V, which is 1 · V."""
-    scores = np.asarray(q) @ np.swapaxes(k, -1, -2) / np.sqrt(np.shape(q)[-1])
-    weights = np.exp(scores) / np.exp(scores)
-    return weights @ v, weights
-
-
-def attention_softmax_over_queries(q, k, v, mask=None):
-    scores = np.asarray(q) @ np.swapaxes(k, -1, -2) / np.sqrt(np.shape(q)[-1])
-    weights = np.exp(scores - scores.max(axis=-2, keepdims=True))
-    weights = weights / weights.sum(axis=-2, keepdims=True)
-    return weights @ v, weights
-
-
-def attention_unscaled(q, k, v, mask=None):
-    return ref08.attention(np.asarray(q) * np.sqrt(np.shape(q)[-1]), k, v, mask)
-
-
-def attention_divided_by_dk(q, k, v, mask=None):
-    return ref08.attention(np.asarray(q) / np.sqrt(np.shape(q)[-1]), k, v, mask)
-
-
-def attention_ignores_mask(q, k, v, mask=None):
-    return ref08.attention(q, k, v)
-
-
-def attention_inverted_mask(q, k, v, mask=None):
-    return ref08.attention(q, k, v, None if mask is None else ~np.asarray(mask))
-
-
-def attention_masks_after_softmax(q, k, v, mask=None):
-    output, weights = ref08.attention(q, k, v)
-    if mask is not None:
-        weights = weights * mask
-    return weights @ v, weights
-
-
-def attention_plain_transpose(q, k, v, mask=None):
-    q, k = np.asarray(q), np.asarray(k)
-    if q.ndim == 2:
-        return ref08.attention(q, k, v, mask)
-    scores = q @ k.T / np.sqrt(q.shape[-1])  # .T reverses ALL axes of a batch: a shape error
-    return scores @ v, scores
-
-
-def causal_upper(length):
-    return np.triu(np.ones((length, length), dtype=bool))
-
-
-def causal_strict(length):
-    return np.tril(np.ones((length, length), dtype=bool), k=-1)
-
-
-def causal_additive(length):
-    return np.where(np.tril(np.ones((length, length), dtype=bool)), 0.0, -np.inf)
-
-
-def pe_concatenated(length, depth):
-    pe = ref08.positional_encoding(length, depth)
-    return np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=1)
-
-
-def pe_swapped(length, depth):
-    pe = ref08.positional_encoding(length, depth)
-    out = np.empty_like(pe)
-    out[:, 0::2], out[:, 1::2] = pe[:, 1::2], pe[:, 0::2]
-    return out
-
-
-def pe_wrong_exponent(length, depth):
-    angles = np.arange(length)[:, None] / 10000 ** (np.arange(depth // 2)[None, :] / depth)
-    pe = np.zeros((length, depth))
-    pe[:, 0::2], pe[:, 1::2] = np.sin(angles), np.cos(angles)
-    return pe
-
-
-def padding_masks_queries(token_ids, pad_id=0):
-    return np.swapaxes(ref08.padding_mask(token_ids, pad_id), 1, 2)
-
-
-def padding_inverted(token_ids, pad_id=0):
-    return ~ref08.padding_mask(token_ids, pad_id)
-
-
-def padding_hard_coded_zero(token_ids, pad_id=0):
-    return ref08.padding_mask(token_ids, 0)
-
-
-@pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("ch08.attention", seed_001_attention, "seed 001"),
-    ("ch08.attention", attention_softmax_over_queries, "QUERIES"),
-    ("ch08.attention", attention_unscaled, "sqrt(d_k)"),
-    ("ch08.attention", attention_divided_by_dk, "not by d_k"),
-    ("ch08.attention", attention_ignores_mask, "ignores the mask"),
-    ("ch08.attention", attention_inverted_mask, "inverted"),
-    ("ch08.attention", attention_masks_after_softmax, "AFTER the softmax"),
-    ("ch08.attention", attention_plain_transpose, "raised"),
-    ("ch08.causal_mask", causal_upper, "FUTURE"),
-    ("ch08.causal_mask", causal_strict, "diagonal"),
-    ("ch08.causal_mask", causal_additive, "boolean"),
-    ("ch08.positional_encoding", pe_concatenated, "interleave"),
-    ("ch08.positional_encoding", pe_swapped, "swapped"),
-    ("ch08.positional_encoding", pe_wrong_exponent, "frequencies"),
-    ("ch08.padding_mask", padding_masks_queries, "QUERIES"),
-    ("ch08.padding_mask", padding_inverted, "inverted"),
-    ("ch08.padding_mask", padding_hard_coded_zero, "pad_id"),
-])
-def test_ch08_checker_rejects_wrong_answer(exercise_id, wrong, says):
-    assert_rejects(exercise_id, wrong, says)
-
-
-def test_ch08_reference_attention_equals_keras():
-    import keras
-
-    rng = np.random.default_rng(1)
-    q, k, v = rng.normal(size=(2, 3, 4, 8)), rng.normal(size=(2, 5, 4, 8)), rng.normal(size=(2, 5, 4, 8))
-    expected = keras.ops.convert_to_numpy(keras.ops.dot_product_attention(
-        q.astype(np.float32), k.astype(np.float32), v.astype(np.float32)))
-    # keras works on (batch, time, heads, dim); the reference on (..., time, dim)
-    output, _ = ref08.attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3))
-    np.testing.assert_allclose(output.transpose(0, 2, 1, 3), expected, atol=1e-5)

@@ -1,140 +1,59 @@
-"""Chapter 07 and 08 checkers reject plausible wrong answers (seed 001 §4.1's attention formula among them)."""
+"""Chapter 08 checkers reject plausible wrong answers (the attention formula you will find online among them)
+and accept correct ones written differently."""
 import numpy as np
 import pytest
 
-from mio_utils.exercises import assert_rejects
-from solutions import ch07_rnn_sequences as ref07
+from mio_utils.exercises import assert_accepts, assert_rejects
 from solutions import ch08_attention_transformers as ref08
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # some wrong answers overflow on purpose
 
 
-def _sigmoid(z):
-    return 1 / (1 + np.exp(-z))
+def _attend(q, k, v, mask=None, scale=None, axis=-1, fill=-1e9):
+    """NumPy attention with knobs to get it wrong: the scale of the scores and the softmax axis."""
+    q, k, v = (np.asarray(t, dtype=np.float64) for t in (q, k, v))
+    scores = q @ np.swapaxes(k, -1, -2) / (np.sqrt(q.shape[-1]) if scale is None else scale)
+    if mask is not None:
+        scores = np.where(mask, scores, fill)
+    weights = np.exp(scores - scores.max(axis=axis, keepdims=True))
+    weights /= weights.sum(axis=axis, keepdims=True)
+    return weights @ v, weights
 
 
-# ------------------------------------------------------------------------------------------ chapter 07
-def lstm_no_output_tanh(x, h, c, kernel, recurrent_kernel, bias):
-    i, f, g, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
-    c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-    return _sigmoid(o) * c_new, c_new
-
-
-def lstm_tf1_gate_order(x, h, c, kernel, recurrent_kernel, bias):
-    i, g, f, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
-    c_new = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
-    return _sigmoid(o) * np.tanh(c_new), c_new
-
-
-def lstm_sigmoid_candidate(x, h, c, kernel, recurrent_kernel, bias):
-    i, f, g, o = np.split(x @ kernel + h @ recurrent_kernel + bias, 4, axis=-1)
-    c_new = _sigmoid(f) * c + _sigmoid(i) * _sigmoid(g)
-    return _sigmoid(o) * np.tanh(c_new), c_new
-
-
-def lstm_forgets_recurrence(x, h, c, kernel, recurrent_kernel, bias):
-    return ref07.lstm_step(x, np.zeros_like(h), c, kernel, recurrent_kernel, bias)
-
-
-def temperature_multiplied(logits, temperature):
-    return ref07.temperature_softmax(np.asarray(logits) * temperature, 1.0)
-
-
-def temperature_on_probabilities(logits, temperature):
-    p = ref07.temperature_softmax(logits, 1.0)
-    return p ** (1 / temperature)
-
-
-def temperature_naive_overflow(logits, temperature):
-    e = np.exp(np.asarray(logits, dtype=np.float64) / temperature)
-    return e / e.sum(axis=-1, keepdims=True)
-
-
-def perplexity_is_cross_entropy(probabilities, targets):
-    return -np.mean(np.log(np.asarray(probabilities)[np.arange(len(targets)), targets]))
-
-
-def perplexity_from_sum(probabilities, targets):
-    return np.exp(-np.sum(np.log(np.asarray(probabilities)[np.arange(len(targets)), targets])))
-
-
-def perplexity_arithmetic_mean(probabilities, targets):
-    return np.mean(1 / np.asarray(probabilities)[np.arange(len(targets)), targets])
-
-
-def weights_are_counts(y, num_classes):
-    return {c: float(n) for c, n in enumerate(np.bincount(y, minlength=num_classes))}
-
-
-def weights_unscaled_inverse(y, num_classes):
-    return {c: 1 / n for c, n in enumerate(np.bincount(y, minlength=num_classes))}
-
-
-@pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("ch07.lstm_step", lstm_no_output_tanh, "without the tanh"),
-    ("ch07.lstm_step", lstm_tf1_gate_order, "gate order"),
-    ("ch07.lstm_step", lstm_sigmoid_candidate, "candidate uses sigmoid"),
-    ("ch07.lstm_step", lstm_forgets_recurrence, "keras.layers.LSTM"),
-    ("ch07.temperature_softmax", temperature_multiplied, "do not multiply"),
-    ("ch07.temperature_softmax", temperature_on_probabilities, "normalise again"),
-    ("ch07.temperature_softmax", temperature_naive_overflow, "inf or nan"),
-    ("ch07.perplexity", perplexity_is_cross_entropy, "exp() of it"),
-    ("ch07.perplexity", perplexity_from_sum, "SUM"),
-    ("ch07.perplexity", perplexity_arithmetic_mean, "GEOMETRIC"),
-    ("ch07.balanced_class_weights", weights_are_counts, "inversely proportional"),
-    ("ch07.balanced_class_weights", weights_unscaled_inverse, "average weight per example"),
-])
-def test_ch07_checker_rejects_wrong_answer(exercise_id, wrong, says):
-    assert_rejects(exercise_id, wrong, says)
-
-
-def test_ch07_reference_lstm_step_equals_keras():
-    import keras
-
-    rng = np.random.default_rng(0)
-    layer = keras.layers.LSTM(3, return_state=True)
-    x = rng.normal(size=(2, 1, 4)).astype(np.float32)
-    _, h, c = layer(x)
-    kernel, recurrent_kernel, bias = layer.get_weights()
-    zeros = np.zeros((2, 3))
-    h_ref, c_ref = ref07.lstm_step(x[:, 0], zeros, zeros, kernel, recurrent_kernel, bias)
-    np.testing.assert_allclose(h_ref, keras.ops.convert_to_numpy(h), atol=1e-5)
-    np.testing.assert_allclose(c_ref, keras.ops.convert_to_numpy(c), atol=1e-5)
-
-
-# ------------------------------------------------------------------------------------------ chapter 08
-def seed_001_attention(q, k, v, mask=None):
-    """Seed 001 §4.1: exp(QK^T/sqrt(d_k)) / exp(QK^T/sqrt(d_k)) · V, which is 1 · V."""
+# ------------------------------------------------------------------------ 8.1 scaled dot-product attention
+def attention_formula_found_online(q, k, v, mask=None):
+    """exp(QK^T/sqrt(d_k)) / exp(QK^T/sqrt(d_k)) · V, which is 1 · V."""
     scores = np.asarray(q) @ np.swapaxes(k, -1, -2) / np.sqrt(np.shape(q)[-1])
     weights = np.exp(scores) / np.exp(scores)
     return weights @ v, weights
 
 
 def attention_softmax_over_queries(q, k, v, mask=None):
-    scores = np.asarray(q) @ np.swapaxes(k, -1, -2) / np.sqrt(np.shape(q)[-1])
-    weights = np.exp(scores - scores.max(axis=-2, keepdims=True))
-    weights = weights / weights.sum(axis=-2, keepdims=True)
-    return weights @ v, weights
+    return _attend(q, k, v, mask, axis=-2)
 
 
 def attention_unscaled(q, k, v, mask=None):
-    return ref08.attention(np.asarray(q) * np.sqrt(np.shape(q)[-1]), k, v, mask)
+    return _attend(q, k, v, mask, scale=1.0)
 
 
 def attention_divided_by_dk(q, k, v, mask=None):
-    return ref08.attention(np.asarray(q) / np.sqrt(np.shape(q)[-1]), k, v, mask)
+    return _attend(q, k, v, mask, scale=np.shape(q)[-1])
+
+
+def attention_scaled_by_value_size(q, k, v, mask=None):
+    return _attend(q, k, v, mask, scale=np.sqrt(np.shape(v)[-1]))
 
 
 def attention_ignores_mask(q, k, v, mask=None):
-    return ref08.attention(q, k, v)
+    return _attend(q, k, v)
 
 
 def attention_inverted_mask(q, k, v, mask=None):
-    return ref08.attention(q, k, v, None if mask is None else ~np.asarray(mask))
+    return _attend(q, k, v, None if mask is None else ~np.asarray(mask))
 
 
 def attention_masks_after_softmax(q, k, v, mask=None):
-    output, weights = ref08.attention(q, k, v)
+    _, weights = _attend(q, k, v)
     if mask is not None:
         weights = weights * mask
     return weights @ v, weights
@@ -143,11 +62,63 @@ def attention_masks_after_softmax(q, k, v, mask=None):
 def attention_plain_transpose(q, k, v, mask=None):
     q, k = np.asarray(q), np.asarray(k)
     if q.ndim == 2:
-        return ref08.attention(q, k, v, mask)
+        return _attend(q, k, v, mask)
     scores = q @ k.T / np.sqrt(q.shape[-1])  # .T reverses ALL axes of a batch: a shape error
     return scores @ v, scores
 
 
+def attention_naive_exp(q, k, v, mask=None):
+    scores = np.asarray(q) @ np.swapaxes(k, -1, -2) / np.sqrt(np.shape(q)[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -1e9)
+    weights = np.exp(scores) / np.exp(scores).sum(axis=-1, keepdims=True)
+    return weights @ v, weights
+
+
+def attention_returns_weights_first(q, k, v, mask=None):
+    output, weights = _attend(q, k, v, mask)
+    return weights, output
+
+
+def attention_weights_keys_by_queries(q, k, v, mask=None):
+    output, weights = _attend(q, k, v, mask)
+    return output, np.swapaxes(weights, -1, -2)
+
+
+def attention_scales_query_in_place(q, k, v, mask=None):
+    q /= np.sqrt(q.shape[-1])
+    return _attend(q, k, v, mask, scale=1.0)
+
+
+def attention_square_masks_only(q, k, v, mask=None):
+    """Uses the mask only when it is (n_q, n_k), like the one case in the chapter."""
+    usable = mask is not None and np.ndim(mask) == 2
+    return _attend(q, k, v, mask if usable else None)
+
+
+def attention_by_keras_ops(q, k, v, mask=None):
+    import keras
+    from keras import ops
+
+    q, k, v = (ops.convert_to_tensor(t, "float64") for t in (q, k, v))
+    scores = ops.matmul(q, ops.swapaxes(k, -1, -2)) / ops.sqrt(ops.cast(ops.shape(q)[-1], "float64"))
+    if mask is not None:
+        scores = ops.where(mask, scores, float("-inf"))
+    weights = keras.activations.softmax(scores, axis=-1)
+    return ops.matmul(weights, v), weights
+
+
+def attention_by_einsum(q, k, v, mask=None):
+    from scipy.special import softmax
+
+    scores = np.einsum("...qd,...kd->...qk", q, k) / np.sqrt(np.shape(k)[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = softmax(scores, axis=-1)
+    return np.einsum("...qk,...kv->...qv", weights, v), weights
+
+
+# ------------------------------------------------------------------------------------- 8.2 causal mask
 def causal_upper(length):
     return np.triu(np.ones((length, length), dtype=bool))
 
@@ -160,6 +131,30 @@ def causal_additive(length):
     return np.where(np.tril(np.ones((length, length), dtype=bool)), 0.0, -np.inf)
 
 
+def causal_ones_and_zeros(length):
+    return np.tril(np.ones((length, length)))
+
+
+def causal_inverted(length):
+    return ~np.tril(np.ones((length, length), dtype=bool))
+
+
+def causal_memorised(length):
+    return np.tril(np.ones((4, 4), dtype=bool))  # the size of the chapter's figure, whatever is asked
+
+
+def causal_by_comparison(length):
+    positions = np.arange(length)
+    return positions[None, :] <= positions[:, None]  # key j <= query i
+
+
+def causal_by_keras(length):
+    import keras
+
+    return keras.ops.cast(keras.ops.tril(keras.ops.ones((length, length))), "bool")
+
+
+# ------------------------------------------------------------------------------ 8.3 positional encoding
 def pe_concatenated(length, depth):
     pe = ref08.positional_encoding(length, depth)
     return np.concatenate([pe[:, 0::2], pe[:, 1::2]], axis=1)
@@ -179,6 +174,41 @@ def pe_wrong_exponent(length, depth):
     return pe
 
 
+def pe_transposed(length, depth):
+    return ref08.positional_encoding(length, depth).T
+
+
+def pe_positions_from_one(length, depth):
+    angles = np.arange(1, length + 1)[:, None] / 10000 ** (np.arange(0, depth, 2)[None, :] / depth)
+    pe = np.zeros((length, depth))
+    pe[:, 0::2], pe[:, 1::2] = np.sin(angles), np.cos(angles)
+    return pe
+
+
+def pe_memorised(length, depth):
+    return ref08.positional_encoding(6, 8)  # the first case's answer, whatever is asked
+
+
+def pe_by_loops(length, depth):
+    import math
+
+    rows = []
+    for p in range(length):
+        row = []
+        for i in range(depth // 2):
+            angle = p / math.pow(10000, 2 * i / depth)
+            row += [math.sin(angle), math.cos(angle)]
+        rows.append(row)
+    return rows
+
+
+def pe_in_float32(length, depth):
+    frequencies = np.power(np.float32(10000), -np.arange(0, depth, 2, dtype=np.float32) / np.float32(depth))
+    angles = np.arange(length, dtype=np.float32)[:, None] * frequencies
+    return np.stack([np.sin(angles), np.cos(angles)], axis=-1).reshape(length, depth)
+
+
+# ---------------------------------------------------------------------------------- 8.4 padding mask
 def padding_masks_queries(token_ids, pad_id=0):
     return np.swapaxes(ref08.padding_mask(token_ids, pad_id), 1, 2)
 
@@ -191,27 +221,100 @@ def padding_hard_coded_zero(token_ids, pad_id=0):
     return ref08.padding_mask(token_ids, 0)
 
 
-@pytest.mark.parametrize("exercise_id, wrong, says", [
-    ("ch08.attention", seed_001_attention, "seed 001"),
-    ("ch08.attention", attention_softmax_over_queries, "QUERIES"),
-    ("ch08.attention", attention_unscaled, "sqrt(d_k)"),
-    ("ch08.attention", attention_divided_by_dk, "not by d_k"),
-    ("ch08.attention", attention_ignores_mask, "ignores the mask"),
-    ("ch08.attention", attention_inverted_mask, "inverted"),
-    ("ch08.attention", attention_masks_after_softmax, "AFTER the softmax"),
-    ("ch08.attention", attention_plain_transpose, "raised"),
+def padding_keys_only_2d(token_ids, pad_id=0):
+    return np.asarray(token_ids) != pad_id
+
+
+def padding_masks_query_rows_too(token_ids, pad_id=0):
+    keys = np.asarray(token_ids) != pad_id
+    return keys[:, :, None] & keys[:, None, :]
+
+
+def padding_zero_is_padding_too(token_ids, pad_id=0):
+    ids = np.asarray(token_ids)
+    return ref08.padding_mask(token_ids, pad_id) & (ids != 0)[:, None, :]
+
+
+def padding_ones_and_zeros(token_ids, pad_id=0):
+    return ref08.padding_mask(token_ids, pad_id).astype(np.int32)
+
+
+def padding_assumes_end_padding(token_ids, pad_id=0):
+    ids = np.asarray(token_ids)
+    lengths = (ids != pad_id).sum(axis=1)
+    keys = np.arange(ids.shape[1])[None, :] < lengths[:, None]
+    return np.repeat(keys[:, None, :], ids.shape[1], axis=1)
+
+
+def padding_broadcastable(token_ids, pad_id=0):
+    return (np.asarray(token_ids) != pad_id)[:, None, :]  # (batch, 1, length)
+
+
+def padding_by_keras(token_ids, pad_id=0):
+    import keras
+
+    keys = keras.ops.not_equal(keras.ops.convert_to_tensor(token_ids), pad_id)
+    return keras.ops.repeat(keras.ops.expand_dims(keys, 1), keras.ops.shape(keys)[1], axis=1)
+
+
+# ------------------------------------------------------------------------------------------ catalogues
+WRONG_ANSWERS = [
+    ("ch08.scaled_dot_product_attention", attention_formula_found_online, "a formula you will find online"),
+    ("ch08.scaled_dot_product_attention", attention_softmax_over_queries, "QUERIES"),
+    ("ch08.scaled_dot_product_attention", attention_unscaled, "sqrt(d_k)"),
+    ("ch08.scaled_dot_product_attention", attention_divided_by_dk, "not by d_k"),
+    ("ch08.scaled_dot_product_attention", attention_scaled_by_value_size, "d_v"),
+    ("ch08.scaled_dot_product_attention", attention_ignores_mask, "ignores the mask"),
+    ("ch08.scaled_dot_product_attention", attention_inverted_mask, "inverted"),
+    ("ch08.scaled_dot_product_attention", attention_masks_after_softmax, "AFTER the softmax"),
+    ("ch08.scaled_dot_product_attention", attention_plain_transpose, "raised"),
+    ("ch08.scaled_dot_product_attention", attention_naive_exp, "inf or nan"),
+    ("ch08.scaled_dot_product_attention", attention_returns_weights_first, "order (output, weights)"),
+    ("ch08.scaled_dot_product_attention", attention_weights_keys_by_queries, "(..., queries, keys)"),
+    ("ch08.scaled_dot_product_attention", attention_scales_query_in_place, "changed its input"),
+    ("ch08.scaled_dot_product_attention", attention_square_masks_only, "ignores the mask"),
     ("ch08.causal_mask", causal_upper, "FUTURE"),
     ("ch08.causal_mask", causal_strict, "diagonal"),
     ("ch08.causal_mask", causal_additive, "boolean"),
+    ("ch08.causal_mask", causal_ones_and_zeros, "dtype bool"),
+    ("ch08.causal_mask", causal_inverted, "inverted"),
+    ("ch08.causal_mask", causal_memorised, "should be shaped"),
     ("ch08.positional_encoding", pe_concatenated, "interleave"),
     ("ch08.positional_encoding", pe_swapped, "swapped"),
     ("ch08.positional_encoding", pe_wrong_exponent, "frequencies"),
+    ("ch08.positional_encoding", pe_transposed, "one row per position"),
+    ("ch08.positional_encoding", pe_positions_from_one, "positions start at 0"),
+    ("ch08.positional_encoding", pe_memorised, "has shape"),
     ("ch08.padding_mask", padding_masks_queries, "QUERIES"),
     ("ch08.padding_mask", padding_inverted, "inverted"),
     ("ch08.padding_mask", padding_hard_coded_zero, "pad_id"),
-])
-def test_ch08_checker_rejects_wrong_answer(exercise_id, wrong, says):
+    ("ch08.padding_mask", padding_keys_only_2d, "query axis"),
+    ("ch08.padding_mask", padding_masks_query_rows_too, "padding queries"),
+    ("ch08.padding_mask", padding_zero_is_padding_too, "0 is a real token"),
+    ("ch08.padding_mask", padding_ones_and_zeros, "dtype bool"),
+    ("ch08.padding_mask", padding_assumes_end_padding, "not padding"),
+]
+
+CORRECT_ANSWERS = [
+    ("ch08.scaled_dot_product_attention", attention_by_keras_ops),
+    ("ch08.scaled_dot_product_attention", attention_by_einsum),
+    ("ch08.causal_mask", causal_by_comparison),
+    ("ch08.causal_mask", causal_by_keras),
+    ("ch08.positional_encoding", pe_by_loops),
+    ("ch08.positional_encoding", pe_in_float32),
+    ("ch08.padding_mask", padding_broadcastable),
+    ("ch08.padding_mask", padding_by_keras),
+]
+
+
+@pytest.mark.parametrize("exercise_id, wrong, says", WRONG_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_ch08_checker_rejects_wrong_answer(exercise_id, wrong, says, check_seed):
     assert_rejects(exercise_id, wrong, says)
+
+
+@pytest.mark.parametrize("exercise_id, answer", CORRECT_ANSWERS, ids=lambda v: getattr(v, "__name__", None))
+def test_ch08_checker_accepts_correct_alternative(exercise_id, answer, check_seed):
+    assert_accepts(exercise_id, answer)
 
 
 def test_ch08_reference_attention_equals_keras():
@@ -222,5 +325,6 @@ def test_ch08_reference_attention_equals_keras():
     expected = keras.ops.convert_to_numpy(keras.ops.dot_product_attention(
         q.astype(np.float32), k.astype(np.float32), v.astype(np.float32)))
     # keras works on (batch, time, heads, dim); the reference on (..., time, dim)
-    output, _ = ref08.attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3), v.transpose(0, 2, 1, 3))
-    np.testing.assert_allclose(output.transpose(0, 2, 1, 3), expected, atol=1e-5)
+    output, _ = ref08.scaled_dot_product_attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3),
+                                                   v.transpose(0, 2, 1, 3))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(output).transpose(0, 2, 1, 3), expected, atol=1e-5)

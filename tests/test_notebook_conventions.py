@@ -1,4 +1,5 @@
 """Every chapter follows the notebook template in shared CONVENTIONS (see README, "Writing a chapter")."""
+import ast
 import json
 import re
 from pathlib import Path
@@ -6,8 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import notebooks
 from mio_utils.exercises import GITHUB_REPO, exercises
+from tools import notebooks
 
 CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("[0-9][0-9]_*.ipynb"))
 MAX_BYTES = 300_000
@@ -78,3 +79,31 @@ def test_no_absolute_paths_and_small(chapter):
     for needle in ("/tmp/", "/home/", "/root/", "/Users/", "C:\\\\"):
         assert needle not in text, f"absolute path {needle!r}"
     assert path.stat().st_size < MAX_BYTES
+
+
+def _python(source):
+    """A code cell's source as plain Python (IPython magics become ``get_ipython()`` calls)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def _imported_names(tree):
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+    return names
+
+
+def test_exercise_functions_do_not_shadow_imports(chapter):
+    """An exercise stub named like an imported module (``def attention`` after ``from mio_utils import
+    attention``) breaks every earlier cell the learner re-runs after the exercise."""
+    _, nb = chapter
+    code = [ast.parse(_python(c.source)) for c in nb.cells if c.cell_type == "code"]
+    is_exercise = ["mio.check(" in ast.unparse(tree) for tree in code]
+    first_exercise = is_exercise.index(True) if True in is_exercise else len(code)
+    imported = set().union(*(_imported_names(tree) for tree in code[:first_exercise]))
+    defined = {node.name for tree, exercise in zip(code, is_exercise) if exercise
+               for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    assert not defined & imported, f"exercise functions shadow imported names: {sorted(defined & imported)}"
