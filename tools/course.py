@@ -4,6 +4,8 @@
 executes ``chapters/*.ipynb`` in order, prints a line per chapter, keeps going past a failing chapter,
 saves the executed notebooks under ``build/``, and writes ``build/report.md`` with the metrics each
 chapter published with :func:`mio_utils.report_metric`. Exit code 0 only if every chapter passed.
+A progress bar names the running cell (plain lines when stdout is not a terminal). Chapter kernels get
+their settings through their own environment; the runner's ``os.environ`` is left as it was.
 Taught in chapter 00.
 """
 from __future__ import annotations
@@ -13,13 +15,24 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mio_utils.profiles import ENV_VAR, PROFILES, profile
+from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
+from mio_utils.profiles import ENV_VAR, PROFILES
 from mio_utils.report import METRICS_ENV_VAR
+
+# TensorFlow's C++ logging writes to file descriptor 2, which ipykernel would forward into the notebook as
+# red stderr blocks (absl/CUDA start-up lines, "NodeDef mentions attribute use_unbounded_threadpool" under
+# every fit) that TF_CPP_MIN_LOG_LEVEL cannot fully hide. Uncaptured, they go to build/logs/ instead;
+# Python warnings and tracebacks still reach the notebook. Same setting as tools/ipython_kernel_config.py.
+KERNEL_ARGUMENTS = ["--IPKernelApp.capture_fd_output=False"]
 
 
 @dataclass
@@ -31,18 +44,78 @@ class ChapterRun:
     metrics: dict = field(default_factory=dict)
 
 
-def _install_kernelspec(out: Path) -> str:
-    """A kernel that runs this very Python, so chapters see the same packages as the runner."""
-    spec_dir = out / "jupyter" / "kernels" / "mio"
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    (spec_dir / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "MIO (course runner)", "language": "python",
-    }))
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(out / "jupyter")] + [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p]
+class ThisPythonKernelManager(AsyncKernelManager):
+    """Starts chapter kernels with this very Python, so they see the runner's packages whatever kernels
+    the user has installed, and keeps C++ log lines out of the notebooks (``KERNEL_ARGUMENTS``)."""
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(resource_dir=RESOURCES, **get_kernel_dict(extra_arguments=KERNEL_ARGUMENTS))
+
+
+def detect_profile() -> str:
+    """The profile when none is given, decided by a child Python: the runner itself never imports
+    TensorFlow, and TensorFlow's start-up noise while looking for a GPU is discarded."""
+    probe = subprocess.run(
+        [sys.executable, "-c", "from mio_utils.profiles import profile; print(profile())"],
+        capture_output=True, text=True,
     )
-    return "mio"
+    if probe.returncode != 0:
+        last_line = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        sys.exit(f"Could not choose a profile ({last_line}); pass --profile smoke, cpu or gpu.")
+    return probe.stdout.strip().splitlines()[-1]
+
+
+def kernel_env(active: str, metrics_file: Path) -> dict:
+    """A chapter kernel's environment: ours, plus its profile and metrics file. TensorFlow's C++
+    INFO/WARNING lines are dropped unless the user set TF_CPP_MIN_LOG_LEVEL; its errors stay in the log."""
+    return {"TF_CPP_MIN_LOG_LEVEL": "2", **os.environ,
+            ENV_VAR: active, METRICS_ENV_VAR: str(metrics_file.resolve())}
+
+
+def _cell_label(cells, index: int) -> str:
+    """What a cell is about: the markdown heading above it, and its first line (not an nbval marker)."""
+    heading = next((line.lstrip("#").strip() for cell in reversed(cells[:index]) if cell.cell_type == "markdown"
+                    for line in reversed(cell.source.splitlines()) if line.startswith("#")), "")
+    first_line = next((line.strip() for line in cells[index].source.splitlines()
+                       if line.strip() and not line.startswith("# NBVAL_")), "")
+    return f"{heading}: {first_line}" if heading else first_line
+
+
+class CellProgress:
+    """nbclient cell hooks that show the running cell: a redrawn tqdm bar on a terminal, else one plain
+    line per cell (CI logs), each with the cell's number, label and the chapter's elapsed time."""
+
+    def __init__(self, title: str, cells):
+        self.title, self.cells, self.stream = title, cells, sys.stdout
+        self.code_cells = [i for i, cell in enumerate(cells) if cell.cell_type == "code" and cell.source.strip()]
+        self.started = time.perf_counter()
+        self.bar = None
+        if self.stream.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(self.code_cells), desc=title, file=self.stream, leave=False,
+                            dynamic_ncols=True, bar_format="{desc} {bar:12} {n_fmt}/{total_fmt} [{elapsed}]{postfix}")
+
+    def on_cell_start(self, cell, cell_index, **_):
+        if cell_index not in self.code_cells:
+            return
+        number = self.code_cells.index(cell_index) + 1
+        label = _cell_label(self.cells, cell_index)
+        if self.bar is not None:
+            self.bar.set_postfix_str(label[:70])
+        else:
+            elapsed = time.perf_counter() - self.started
+            print(f"{self.title}  cell {number}/{len(self.code_cells)} ({elapsed:.0f} s): {label[:90]}",
+                  file=self.stream, flush=True)
+
+    def on_cell_executed(self, **_):
+        if self.bar is not None:
+            self.bar.update()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def _first_error(nb) -> str:
@@ -53,7 +126,7 @@ def _first_error(nb) -> str:
     return "unknown error"
 
 
-def run_chapter(path: Path, out: Path, active: str, kernel: str, timeout: int) -> ChapterRun:
+def run_chapter(path: Path, out: Path, active: str, title: str, timeout: int) -> ChapterRun:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -61,21 +134,24 @@ def run_chapter(path: Path, out: Path, active: str, kernel: str, timeout: int) -
     metrics_file = out / "metrics" / f"{path.stem}.json"
     metrics_file.parent.mkdir(parents=True, exist_ok=True)
     metrics_file.unlink(missing_ok=True)
-    os.environ[ENV_VAR] = active
-    os.environ[METRICS_ENV_VAR] = str(metrics_file.resolve())
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    progress = CellProgress(title, nb.cells)
+    client = NotebookClient(nb, timeout=timeout, kernel_manager_class=ThisPythonKernelManager,
+                            resources={"metadata": {"path": str(path.parent.resolve())}},
+                            on_cell_start=progress.on_cell_start, on_cell_executed=progress.on_cell_executed)
     started = time.perf_counter()
     ok, error = True, ""
-    log = out / "logs" / f"{path.stem}.stderr.log"  # the kernel's C++ logging, kept out of the progress lines
+    log = out / "logs" / f"{path.stem}.stderr.log"  # the kernel's C++ logging, kept out of notebook and terminal
     log.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with open(log, "wb") as stderr:
-            client.execute(stderr=stderr)
+        with open(log, "wb") as kernel_output:
+            client.execute(env=kernel_env(active, metrics_file), stdout=kernel_output, stderr=kernel_output)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as failure:
         ok = False
-        error = _first_error(nb) if isinstance(failure, CellExecutionError) else f"{type(failure).__name__}: {failure}"[:300]
+        error = (_first_error(nb) if isinstance(failure, CellExecutionError)
+                 else f"{type(failure).__name__}: {failure}"[:300])
+    finally:
+        progress.close()
     seconds = time.perf_counter() - started
     nbformat.write(nb, out / path.name)
     metrics = json.loads(metrics_file.read_text()) if metrics_file.exists() else {}
@@ -110,22 +186,21 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     args = parser.parse_args(argv)
 
-    active = args.profile or profile()
     paths = sorted(args.chapters_dir.glob("[0-9][0-9]_*.ipynb"))
     if args.chapters:
         paths = [p for p in paths if p.name[:2] in args.chapters]
     if not paths:
         print(f"No chapters found in {args.chapters_dir} matching {args.chapters}.")
         return 2
+    active = args.profile or detect_profile()
     args.out.mkdir(parents=True, exist_ok=True)
-    kernel = _install_kernelspec(args.out)
     print(f"Running {len(paths)} chapter(s) in the {active!r} profile; executed notebooks go to {args.out}/")
     runs = []
     for number, path in enumerate(paths, 1):
-        print(f"[{number}/{len(paths)}] {path.stem:<32}", end=" ", flush=True)
-        run = run_chapter(path, args.out, active, kernel, args.timeout)
+        title = f"[{number}/{len(paths)}] {path.stem}"
+        run = run_chapter(path, args.out, active, title, args.timeout)
         runs.append(run)
-        print(f"{run.seconds:7.1f} s  {'ok' if run.ok else 'FAILED  ' + run.error}", flush=True)
+        print(f"{title:<38} {run.seconds:7.1f} s  {'ok' if run.ok else 'FAILED  ' + run.error}", flush=True)
     report = args.out / "report.md"
     write_report(runs, active, report)
     failed = [r.name for r in runs if not r.ok]
