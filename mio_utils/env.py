@@ -7,11 +7,15 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import re
 import socket
 import sys
 import threading
+import warnings
+from importlib import metadata
 from pathlib import Path
 
+from . import dryrun
 from .profiles import profile
 
 OFFLINE_ENV_VAR = "MIO_OFFLINE"
@@ -37,6 +41,8 @@ def is_online(timeout: float = 2.0, refresh: bool = False) -> bool:
     Taught in chapter 00.
     """
     global _online_cache
+    if dryrun.active():
+        return True  # downloads are served by tfds.testing.mock_data
     if os.environ.get(OFFLINE_ENV_VAR, "").strip() not in ("", "0"):
         return False
     if _online_cache is not None and not refresh:
@@ -50,7 +56,7 @@ def is_online(timeout: float = 2.0, refresh: bool = False) -> bool:
 
 
 def is_colab() -> bool:
-    """True inside Google Colab. Taught in chapter 00."""
+    """True inside Google Colab. Used by every chapter through :func:`setup`."""
     return "google.colab" in sys.modules
 
 
@@ -62,7 +68,8 @@ def repo_root() -> Path | None:
 
 def cache_dir() -> Path:
     """Where generated and downloaded data is kept: ``$MIO_CACHE_DIR``, else ``data/cache`` in the
-    checkout (git-ignored), else ``~/.cache/mio``. Taught in chapter 00."""
+    checkout (git-ignored), else ``~/.cache/mio``. Taught in chapter 03; every chapter's generated data
+    is kept there."""
     if os.environ.get("MIO_CACHE_DIR"):
         path = Path(os.environ["MIO_CACHE_DIR"])
     elif repo_root() is not None:
@@ -84,6 +91,56 @@ def devices() -> list[str]:
     return names
 
 
+# The lower bounds of requirements.txt for what the chapters import (tests/test_versions.py keeps them equal).
+MINIMUM_VERSIONS = {
+    "tensorflow": "2.19",
+    "keras": "3.10",
+    "tensorflow-datasets": "4.9.7",
+    "numpy": "1.26",
+    "pandas": "2.2",
+    "scikit-learn": "1.5",
+    "scipy": "1.13",
+    "matplotlib": "3.9",
+}
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``"2.19.0rc1"`` -> ``(2, 19, 0)``: the leading numeric release, enough to compare with a minimum."""
+    return tuple(int(part) for part in re.findall(r"\d+", version.split("+")[0])[:3])
+
+
+def check_versions(installed=None) -> None:
+    """Raise RuntimeError, one line per package, if an installed package is older than the course supports.
+
+    ``installed`` maps a distribution name to its version (``importlib.metadata.version``).
+    Used by every chapter (its setup cell calls :func:`setup`).
+    """
+    installed = installed or metadata.version
+    problems = []
+    for name, minimum in MINIMUM_VERSIONS.items():
+        try:
+            version = installed(name)
+        except metadata.PackageNotFoundError:
+            continue  # its import fails first, with Python's own clear message
+        if _release(version) < _release(minimum):
+            problems.append(
+                f"{name} {version} is older than this course supports (>= {minimum}): run "
+                f'`pip install -U "{name}>={minimum}"` and restart the kernel '
+                "(on Colab: Runtime > Restart session)."
+            )
+    if problems:
+        raise RuntimeError("\n".join(problems))
+
+
+STRICT_WARNINGS_ENV_VAR = "MIO_STRICT_WARNINGS"  # set by the tests (conftest.py), never by a learner
+
+
+def _deprecations_are_errors() -> None:
+    """Tests only: a deprecation raised by a notebook cell's call or by mio_utils is an error, so an
+    upgrade's breakage shows up in CI before it reaches a learner."""
+    warnings.filterwarnings("error", category=DeprecationWarning, module=r"__main__|mio_utils")
+
+
 class _DropRetracingWarning(logging.Filter):
     """Keras builds a new ``tf.function`` for every model it fits or predicts with, so a chapter that
     trains several models in a loop trips TensorFlow's "triggered tf.function retracing" warning although
@@ -99,14 +156,22 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
     ``deterministic`` defaults to True except in the ``gpu`` profile, where deterministic kernels cost
     speed. Determinism means bit-identical results on the same machine and thread count, not across
     machines. It also silences TensorFlow's "triggered tf.function retracing" warning, a false alarm when a
-    chapter trains several models (see ``_DropRetracingWarning``). Returns what it printed, as a dict.
+    chapter trains several models (see ``_DropRetracingWarning``). It first stops, with a one-line fix, if
+    a package is older than the course supports (:func:`check_versions`). Under the tests
+    (``MIO_STRICT_WARNINGS=1``) a deprecation raised by a cell or by mio_utils is an error; with
+    ``MIO_GPU_DRYRUN=1`` it enters :mod:`mio_utils.dryrun`. Returns what it printed, as a dict.
     Taught in chapter 00.
     """
     import keras
     import numpy as np
     import tensorflow as tf
 
+    check_versions()
     active = profile()
+    if os.environ.get(STRICT_WARNINGS_ENV_VAR, "").strip() not in ("", "0"):
+        _deprecations_are_errors()
+    if dryrun.active():
+        dryrun.start()
     if deterministic is None:
         deterministic = active != "gpu"
     keras.utils.set_random_seed(seed)
