@@ -6,7 +6,8 @@ from tools import notebooks
 def _nb():
     return new_notebook(cells=[
         new_markdown_cell("# 99 · Title"),
-        new_code_cell("x = 1\nx", execution_count=7, outputs=[new_output("execute_result", {"text/plain": "1"}, execution_count=7)]),
+        new_code_cell("x = 1\nx", execution_count=7,
+                      outputs=[new_output("execute_result", {"text/plain": "1"}, execution_count=7)]),
         new_code_cell("# NBVAL_CHECK_OUTPUT\nprint(2)", execution_count=8, outputs=[
             new_output("stream", name="stdout", text="2\n"),
             new_output("stream", name="stderr", text="a warning\n"),
