@@ -157,3 +157,11 @@ def test_hidden_rng_is_fresh_per_call_unless_seeded(monkeypatch):
     assert exercises.hidden_rng().random() != exercises.hidden_rng().random()
     monkeypatch.setenv(exercises.SEED_ENV_VAR, "3")
     assert exercises.hidden_rng().random() == exercises.hidden_rng().random()
+
+
+def test_call_describes_ragged_arguments_when_the_answer_raises():
+    def fails(x):
+        raise ValueError("no")
+
+    with pytest.raises(exercises.Mismatch, match=r"raised ValueError: no \(called with a list of 2\)"):
+        exercises.call(fails, [[1, 2], [3]])

@@ -176,6 +176,21 @@ def _changed(before, after) -> bool:
         return any(_changed(b, a) for b, a in zip(before, after)) or len(before) != len(after)
 
 
+def _given(value):
+    """What the learner's function receives: a copy of anything it could change in place."""
+    copied = _snapshot(value)
+    return value if copied is None else copied
+
+
+def _describe(value) -> str:
+    try:
+        if hasattr(value, "shape") or isinstance(value, (list, tuple)):
+            return f"shape {np.shape(value)}"
+    except Exception:  # noqa: BLE001 - ragged lists have no shape
+        return f"a {type(value).__name__} of {len(value)}"
+    return repr(value)[:40]
+
+
 def call(fn, *args, allow_none: bool = False, **kwargs):
     """Call the learner's function and return its result, or explain in words what went wrong.
 
@@ -188,17 +203,14 @@ def call(fn, *args, allow_none: bool = False, **kwargs):
     if not callable(fn):
         raise Mismatch(f"expected a function, got {type(fn).__name__}.")
     originals = list(args) + list(kwargs.values())
-    given_args = [_snapshot(a) if _snapshot(a) is not None else a for a in args]
-    given_kwargs = {k: (_snapshot(v) if _snapshot(v) is not None else v) for k, v in kwargs.items()}
+    given_args = [_given(a) for a in args]
+    given_kwargs = {k: _given(v) for k, v in kwargs.items()}
     try:
         result = fn(*given_args, **given_kwargs)
     except NotImplementedError:
         raise
     except Exception as error:  # noqa: BLE001 - any learner error becomes feedback, not a traceback
-        shapes = ", ".join(
-            f"shape {np.shape(a)}" if hasattr(a, "shape") or isinstance(a, (list, tuple)) else repr(a)[:40]
-            for a in args
-        )
+        shapes = ", ".join(_describe(a) for a in args)
         called_with = f" (called with {shapes})" if shapes else ""
         raise Mismatch(f"your function raised {type(error).__name__}: {str(error)[:300]}{called_with}.") from None
     for position, (original, given) in enumerate(zip(originals, given_args + list(given_kwargs.values()))):
