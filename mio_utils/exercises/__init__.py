@@ -2,8 +2,9 @@
 the first difference from the expected answer in words. A wrong answer never produces a traceback.
 
 Taught in chapter 00. Each ``chNN.py`` module here registers its chapter's checkers with
-:func:`exercise`; reference answers live in ``solutions/chNN_slug.py`` and tests prove each checker
-accepts them and rejects a plausible wrong answer.
+:func:`exercise`; reference answers live in ``solutions/chNN_slug.py``. The tests
+(``tests/test_exercises_chNN.py``) prove each checker accepts them and a correct answer written
+differently, and rejects at least three plausible wrong answers, each with the words it must say.
 """
 from __future__ import annotations
 
