@@ -9,14 +9,16 @@ STAMP := $(VENV)/.installed-$(PY_VERSION)
 PROFILE ?=
 JOBS ?= 2
 
-.PHONY: help venv course test lab lint format bench clean lock test-compat test-gpu-dryrun
+.PHONY: help venv course test lab doctor lint format export bench clean lock test-compat test-gpu-dryrun
 
 help:
 	@echo "make course [PROFILE=smoke|cpu|gpu]  run every chapter, write build/report.md"
 	@echo "make test                            run all tests (unit, checkers, notebooks in smoke)"
 	@echo "make lab                             open the chapters in JupyterLab"
+	@echo "make doctor                          will the course run on this machine? (one line per check)"
 	@echo "make lint                            ruff on the code and the chapters, notebook format check"
 	@echo "make format                          normalise notebooks (stable JSON, outputs stripped)"
+	@echo "make export                          copy the chapters' # @save cells into mio_utils (tools/export.py)"
 	@echo "make bench [PROFILE=cpu] [LATENCY_MS=5]  chapter 03's input-pipeline table"
 	@echo "make test-compat                     the tests on the oldest TensorFlow/Keras supported (Colab's)"
 	@echo "make test-gpu-dryrun                every chapter down the gpu (Colab) code path, data mocked"
@@ -53,7 +55,14 @@ lab: $(STAMP) $(KERNEL_CONFIG) $(LAB_CONFIG)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python -m tools.export --check
 	$(BIN)/python -m tools.notebooks --check chapters/*.ipynb
+
+doctor: $(STAMP) $(KERNEL_CONFIG)
+	$(BIN)/python -m mio_utils.doctor
+
+export: $(STAMP)
+	$(BIN)/python -m tools.export
 
 format: $(STAMP)
 	$(BIN)/python -m tools.notebooks chapters/*.ipynb $(if $(wildcard build/*.ipynb),--outputs-from build)
