@@ -54,7 +54,8 @@ def _uses(code: str, module: str, name: str) -> bool:
     imported = re.search(rf"from mio_utils import [^\n]*\b{module}\b|import mio_utils\.{module}\b"
                          rf"|from mio_utils\.{module} import", code)
     facade = name in mio_utils.__all__ and re.search(rf"\bmio\.{name}\b", code)
-    return bool(re.search(rf"\b{name}\b", code) and (imported or facade))
+    written_out = re.search(rf"^(?:def|class) {name}\b", code, flags=re.M)  # a # @save cell (tools/export.py)
+    return bool(re.search(rf"\b{name}\b", code) and (imported or facade or written_out))
 
 
 def _numbers(text: str) -> list[str]:
