@@ -133,6 +133,7 @@ def check_versions(installed=None) -> None:
 
 
 STRICT_WARNINGS_ENV_VAR = "MIO_STRICT_WARNINGS"  # set by the tests (conftest.py), never by a learner
+SEED_ENV_VAR = "MIO_SEED"  # a seed for a whole run: MIO_SEED=1 make course PROFILE=smoke
 
 
 def _deprecations_are_errors() -> None:
@@ -159,7 +160,9 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
     chapter trains several models (see ``_DropRetracingWarning``). It first stops, with a one-line fix, if
     a package is older than the course supports (:func:`check_versions`). Under the tests
     (``MIO_STRICT_WARNINGS=1``) a deprecation raised by a cell or by mio_utils is an error; with
-    ``MIO_GPU_DRYRUN=1`` it enters :mod:`mio_utils.dryrun`. Returns what it printed, as a dict.
+    ``MIO_GPU_DRYRUN=1`` it enters :mod:`mio_utils.dryrun`. ``MIO_SEED=<int>`` replaces ``seed`` (chapters
+    use the returned ``info["seed"]`` for their data splits and models, so ``MIO_SEED=1 make course`` checks
+    that a result is not one lucky seed). Returns what it printed, as a dict.
     Taught in chapter 00.
     """
     import keras
@@ -167,6 +170,8 @@ def setup(seed: int = 42, deterministic: bool | None = None, quiet: bool = False
     import tensorflow as tf
 
     check_versions()
+    if os.environ.get(SEED_ENV_VAR, "").strip():
+        seed = int(os.environ[SEED_ENV_VAR])
     active = profile()
     if os.environ.get(STRICT_WARNINGS_ENV_VAR, "").strip() not in ("", "0"):
         _deprecations_are_errors()

@@ -30,15 +30,61 @@ def test_checker_accepts_reference_solution(exercise_id):
     assert result.passed, result.message
 
 
+def _kind(exercise_id):
+    return exercises._EXERCISES[exercise_id].kind
+
+
+FUNCTIONS = [e for e in exercises.exercises() if _kind(e) == "function"]
+PREDICTIONS = [e for e in exercises.exercises() if _kind(e) == "prediction"]
+
+
 @pytest.mark.parametrize("exercise_id", exercises.exercises())
 def test_unattempted_stub_is_not_an_error(exercise_id):
     def stub(*args, **kwargs):
         raise NotImplementedError
 
-    assert evaluate(exercise_id, stub).status == "not_attempted"
+    stubs = [stub] if _kind(exercise_id) == "function" else [..., None]
+    for answer in stubs:
+        assert evaluate(exercise_id, answer).status == "not_attempted"
 
 
 @pytest.mark.parametrize("exercise_id", exercises.exercises())
+def test_hints_come_in_tiers(exercise_id):
+    hints = exercises._EXERCISES[exercise_id].hints
+    assert len(hints) >= 2, f"{exercise_id}: give two hint tiers (the idea, then the formula), not {len(hints)}"
+    assert len(set(hints)) == len(hints)
+
+
+@pytest.mark.parametrize("chapter", sorted({e.split(".")[0] for e in exercises.exercises()}))
+def test_every_chapter_has_three_exercises_one_a_prediction(chapter):
+    ids = [e for e in exercises.exercises() if e.startswith(chapter + ".")]
+    assert len(ids) >= 3, f"{chapter}: {len(ids)} checked exercises, need 3"
+    assert any(_kind(e) == "prediction" for e in ids), f"{chapter}: no predict-then-run exercise"
+
+
+def test_check_shows_hint_tiers_then_the_solution(capsys, monkeypatch):
+    monkeypatch.setattr(exercises, "_WRONG_TRIES", {})
+    for tier in (1, 2):
+        check("ch01.softmax", lambda z: z)
+        out = capsys.readouterr().out
+        assert f"Hint {tier} of" in out
+        assert ("Stuck?" in out) == (tier == len(exercises._EXERCISES["ch01.softmax"].hints))
+
+
+def test_prediction_correct_answer_explains(monkeypatch):
+    def checker(answer):
+        if answer != 3:
+            raise exercises.Mismatch("it is 3")
+        return "because 1 + 2 = 3."
+
+    monkeypatch.setitem(exercises._EXERCISES, "ch99.predict",
+                        exercises.Exercise("ch99.predict", "x.py", checker, ("add", "1 + 2"), "prediction"))
+    assert evaluate("ch99.predict", 3).message == "Correct! because 1 + 2 = 3."
+    assert evaluate("ch99.predict", ...).status == "not_attempted"
+    assert "Hint 1 of 2: add" in evaluate("ch99.predict", 4).message
+
+
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
 def test_crashing_answer_is_explained_not_raised(exercise_id):
     def crashing(*args, **kwargs):
         return 1 / 0
@@ -49,7 +95,8 @@ def test_crashing_answer_is_explained_not_raised(exercise_id):
 
 def test_every_exercise_names_an_existing_solution_file():
     for exercise_id in exercises.exercises():
-        assert callable(_solution(exercise_id))
+        solution = _solution(exercise_id)
+        assert callable(solution) if _kind(exercise_id) == "function" else solution is not ...
 
 
 def test_check_prints_friendly_feedback(capsys):
@@ -116,19 +163,24 @@ JUNK_ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("exercise_id", exercises.exercises())
+@pytest.mark.parametrize("exercise_id", FUNCTIONS)
 def test_forgotten_return_is_named(exercise_id):
     result = evaluate(exercise_id, _returns(None))
     assert result.status == "wrong" and not result.checker_error, result.message
     assert "forget `return`" in result.message, result.message
 
 
+JUNK_PREDICTIONS = ["0.5", (i for i in range(3)), object(), [None, None], (1, 2, 3), float("nan"), {}, -1,
+                    np.zeros((0,)), -1e300, True, "", lambda: 1]
+
+
 @pytest.mark.parametrize("exercise_id", exercises.exercises())
 def test_junk_answers_are_explained_not_crashed_on(exercise_id):
-    for answer in JUNK_ANSWERS:
+    for answer in JUNK_ANSWERS if _kind(exercise_id) == "function" else JUNK_PREDICTIONS:
         result = evaluate(exercise_id, answer)
-        assert result.status == "wrong", f"{answer.__name__} accepted: {result.message}"
-        assert not result.checker_error, f"{answer.__name__}: the checker crashed: {result.message}"
+        name = getattr(answer, "__name__", repr(answer))
+        assert result.status == "wrong", f"{name} accepted: {result.message}"
+        assert not result.checker_error, f"{name}: the checker crashed: {result.message}"
 
 
 def test_evaluate_turns_a_checker_crash_into_words(monkeypatch):
@@ -165,3 +217,18 @@ def test_call_describes_ragged_arguments_when_the_answer_raises():
 
     with pytest.raises(exercises.Mismatch, match=r"raised ValueError: no \(called with a list of 2\)"):
         exercises.call(fails, [[1, 2], [3]])
+
+
+def test_progress_keeps_the_best_result_per_exercise_on_disk(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(exercises.PROGRESS_ENV_VAR, str(tmp_path / "progress.json"))
+    monkeypatch.setattr(exercises, "_WRONG_TRIES", {})
+    check("ch01.softmax", lambda z: z)
+    check("ch01.softmax", _solution("ch01.softmax"))
+    check("ch01.softmax", lambda z: z)  # a later slip does not undo a pass
+    capsys.readouterr()
+    summary = exercises.progress("ch01")
+    out = capsys.readouterr().out
+    assert summary["ch01"]["passed"] == 1 and summary["ch01"]["attempted"] == 1
+    assert "ch01.softmax" not in summary["ch01"]["left"] and out.startswith("ch01: 1/")
+    (tmp_path / "progress.json").write_text("{not json")
+    assert exercises.progress("ch01")["ch01"]["passed"] == 0, "a damaged file starts again, never crashes"

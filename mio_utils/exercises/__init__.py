@@ -5,12 +5,21 @@ Taught in chapter 00. Each ``chNN.py`` module here registers its chapter's check
 :func:`exercise`; reference answers live in ``solutions/chNN_slug.py``. The tests
 (``tests/test_exercises_chNN.py``) prove each checker accepts them and a correct answer written
 differently, and rejects at least three plausible wrong answers, each with the words it must say.
+
+Two kinds of exercise:
+- ``kind="function"`` (most): the learner writes a function; the checker calls it on hidden cases.
+- ``kind="prediction"``: *predict, then run*. The learner writes down a number or a choice
+  (``my_prediction = ...``) before running an experiment; the checker judges the prediction and returns
+  the explanation printed with "Correct". ``...`` or ``None`` means not attempted yet.
+Hints come in tiers (``hints=("the idea", "the formula")``, never the code): :func:`check` shows the first
+after a first wrong answer, the next after another, and the reference solution's place once all are shown.
 """
 from __future__ import annotations
 
 import copy
 import importlib
 import inspect
+import json
 import os
 import pkgutil
 import warnings
@@ -31,7 +40,8 @@ class Exercise:
     id: str
     solution: str  # e.g. "ch01_mio_foundations.py" (in solutions/)
     checker: Callable
-    hint: str = ""
+    hints: tuple[str, ...] = ()
+    kind: str = "function"  # or "prediction"
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,24 @@ class Result:
 _EXERCISES: dict[str, Exercise] = {}
 
 
-def exercise(exercise_id: str, solution: str, hint: str = ""):
-    """Register a checker: a function that takes the learner's answer and raises Mismatch if wrong."""
+KINDS = ("function", "prediction")
+
+
+def exercise(exercise_id: str, solution: str, hints: tuple[str, ...] = (), kind: str = "function"):
+    """Register a checker: a function that takes the learner's answer and raises Mismatch if wrong.
+
+    ``hints``: tiers, the idea first, then the formula; never the code. A prediction's checker returns the
+    explanation a learner who predicted right reads (a string), so a lucky guess still teaches.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if isinstance(hints, str):
+        raise TypeError("hints is a tuple of tiers: hints=(\"the idea\", \"the formula\")")
 
     def wrap(checker):
         if exercise_id in _EXERCISES:
             raise ValueError(f"Exercise {exercise_id!r} is registered twice.")
-        _EXERCISES[exercise_id] = Exercise(exercise_id, solution, checker, hint)
+        _EXERCISES[exercise_id] = Exercise(exercise_id, solution, checker, tuple(hints), kind)
         return checker
 
     return wrap
@@ -81,8 +102,18 @@ def solution_location(exercise_id: str) -> str:
             f"https://github.com/{GITHUB_REPO}/blob/main/solutions/{ex.solution}")
 
 
-def evaluate(exercise_id: str, answer) -> Result:
+def _hint_text(ex: Exercise, tier: int) -> str:
+    if not ex.hints:
+        return ""
+    tier = min(max(tier, 1), len(ex.hints))
+    more = " Another try unlocks the next hint." if tier < len(ex.hints) else ""
+    return f"\nHint {tier} of {len(ex.hints)}: {ex.hints[tier - 1]}{more}"
+
+
+def evaluate(exercise_id: str, answer, hint_tier: int = 1) -> Result:
     """Check ``answer`` and return a :class:`Result` (what ``check`` prints). Never raises.
+
+    A wrong answer's message ends with hint ``hint_tier`` (1 = the idea).
 
     A checker explains a wrong answer by raising :class:`Mismatch`. Anything else it raises while using
     what the learner's function returned (a string where a number was expected, a generator...) also
@@ -94,11 +125,15 @@ def evaluate(exercise_id: str, answer) -> Result:
         return Result(exercise_id, "unknown",
                       f"There is no exercise {exercise_id!r}. Known: {', '.join(sorted(_EXERCISES))}.")
     ex = _EXERCISES[exercise_id]
-    hint = f"\nHint: {ex.hint}" if ex.hint else ""
+    hint = _hint_text(ex, hint_tier)
+    if ex.kind == "prediction" and (answer is None or answer is Ellipsis):
+        return Result(exercise_id, "not_attempted",
+                      "Not attempted yet: replace `...` with your prediction, then run the cell again. "
+                      "Predict before you run the experiment below: that is the exercise.")
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a wrong answer's overflow warnings are not the learner's news
-            ex.checker(answer)
+            explanation = ex.checker(answer)
     except NotImplementedError:
         return Result(exercise_id, "not_attempted",
                       "Not attempted yet: replace `raise NotImplementedError` with your code, "
@@ -110,6 +145,8 @@ def evaluate(exercise_id: str, answer) -> Result:
                       f"Not yet: what your function returned could not be used "
                       f"({type(error).__name__}: {str(error)[:200]}). Check the type and shape the "
                       f"exercise asks for.{hint}", checker_error=True)
+    if ex.kind == "prediction":
+        return Result(exercise_id, "passed", f"Correct! {explanation}" if explanation else "Correct!")
     return Result(exercise_id, "passed", "Correct, well done!")
 
 
@@ -134,13 +171,86 @@ def assert_accepts(exercise_id: str, answer) -> None:
     assert result.passed, f"{exercise_id} rejected the correct answer {name}: {result.message}"
 
 
+_WRONG_TRIES: dict[str, int] = {}
+PROGRESS_ENV_VAR = "MIO_PROGRESS_FILE"  # the tests point it at a temporary file
+
+
+def progress_file():
+    """Where :func:`check` keeps your results: ``$MIO_PROGRESS_FILE``, else ``progress.json`` in the cache."""
+    from pathlib import Path
+
+    from ..env import cache_dir
+
+    return Path(os.environ.get(PROGRESS_ENV_VAR) or cache_dir() / "progress.json")
+
+
+def _read_progress() -> dict:
+    try:
+        recorded = json.loads(progress_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: start again rather than stop a learner
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def _record(result: Result) -> None:
+    """Remember the best result per exercise on this computer only (nothing is sent anywhere)."""
+    if result.status == "unknown":
+        return
+    from ..files import atomic_write
+
+    recorded = _read_progress()
+    entry = recorded.get(result.exercise_id, {})
+    order = ("not_attempted", "wrong", "passed")
+    best = max(entry.get("status", "not_attempted"), result.status, key=order.index)
+    tries = entry.get("tries", 0) + (result.status != "not_attempted")
+    recorded[result.exercise_id] = {"status": best, "tries": tries}
+    try:
+        with atomic_write(progress_file()) as temporary:
+            temporary.write_text(json.dumps(recorded, indent=1, sort_keys=True), encoding="utf-8")
+    except OSError:
+        pass  # a read-only disk must not break an exercise
+
+
+def progress(chapter: str | None = None) -> dict:
+    """Print and return your exercise results per chapter: attempted, passed, and what is left.
+
+    Results are kept on this computer (see :func:`progress_file`), across kernels and sessions; an
+    instructor can ask the room to run ``mio.progress()`` and call out the counts. Taught in chapter 00.
+    """
+    _load_all()
+    recorded = _read_progress()
+    summary = {}
+    for exercise_id in sorted(_EXERCISES):
+        chapter_id = exercise_id.split(".")[0]
+        if chapter is not None and chapter_id != chapter:
+            continue
+        status = recorded.get(exercise_id, {}).get("status", "not_attempted")
+        row = summary.setdefault(chapter_id, {"exercises": 0, "attempted": 0, "passed": 0, "left": []})
+        row["exercises"] += 1
+        row["attempted"] += status != "not_attempted"
+        row["passed"] += status == "passed"
+        if status != "passed":
+            row["left"].append(exercise_id)
+    for chapter_id, row in summary.items():
+        left = f"  left: {', '.join(row['left'])}" if row["left"] else "  all done ✅"
+        print(f"{chapter_id}: {row['passed']}/{row['exercises']} passed, {row['attempted']} attempted.{left}")
+    return summary
+
+
 def check(exercise_id: str, answer) -> None:
-    """Check your answer to an exercise and print friendly feedback. Taught in chapter 00."""
-    result = evaluate(exercise_id, answer)
+    """Check your answer to an exercise and print friendly feedback. Taught in chapter 00.
+
+    Each wrong try shows the next tier of hints; once all are shown, it says where the reference answer is.
+    """
+    tries = _WRONG_TRIES.get(exercise_id, 0)
+    result = evaluate(exercise_id, answer, hint_tier=tries + 1)
     icon = {"passed": "✅", "not_attempted": "✏️", "wrong": "❌", "unknown": "❓"}[result.status]
     print(f"{icon} [{exercise_id}] {result.message}")
-    if result.status in ("wrong", "not_attempted"):
-        print(f"   Stuck? A reference answer is in {solution_location(exercise_id)}.")
+    _record(result)
+    if result.status == "wrong":
+        _WRONG_TRIES[exercise_id] = tries + 1
+        if tries + 1 >= len(_EXERCISES[exercise_id].hints):
+            print(f"   Stuck? A reference answer is in {solution_location(exercise_id)}.")
 
 
 # ------------------------------------------------------------------ helpers for writing checkers
