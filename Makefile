@@ -9,13 +9,14 @@ STAMP := $(VENV)/.installed-$(PY_VERSION)
 PROFILE ?=
 JOBS ?= 2
 
-.PHONY: help venv course test lab doctor lint format export bench clean lock test-compat test-gpu-dryrun
+.PHONY: help venv course test lab doctor workshop-kit lint format export bench clean lock test-compat test-gpu-dryrun
 
 help:
 	@echo "make course [PROFILE=smoke|cpu|gpu]  run every chapter, write build/report.md"
 	@echo "make test                            run all tests (unit, checkers, notebooks in smoke)"
 	@echo "make lab                             open the chapters in JupyterLab"
 	@echo "make doctor                          will the course run on this machine? (one line per check)"
+	@echo "make workshop-kit [VERIFY=1]         an offline install kit for a classroom (INSTRUCTORS.md)"
 	@echo "make lint                            ruff on the code and the chapters, notebook format check"
 	@echo "make format                          normalise notebooks (stable JSON, outputs stripped)"
 	@echo "make export                          copy the chapters' # @save cells into mio_utils (tools/export.py)"
@@ -60,6 +61,11 @@ lint: $(STAMP)
 
 doctor: $(STAMP) $(KERNEL_CONFIG)
 	$(BIN)/python -m mio_utils.doctor
+
+# A folder to install the course in a room without internet (tools/workshop_kit.py; INSTRUCTORS.md).
+# PLATFORMS="macosx_12_0_arm64" adds other laptops' wheels; VERIFY=1 proves it by an offline install.
+workshop-kit: $(STAMP)
+	$(BIN)/python -m tools.workshop_kit $(foreach p,$(PLATFORMS),--platform $(p)) $(if $(VERIFY),--verify)
 
 export: $(STAMP)
 	$(BIN)/python -m tools.export
