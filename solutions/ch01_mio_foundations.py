@@ -10,20 +10,26 @@ def softmax(z):
     return shifted / shifted.sum(axis=-1, keepdims=True)
 
 
-def bce_from_logits(y_true, logits):
-    """Mean binary cross-entropy from logits z: max(z, 0) - z*y + log(1 + exp(-|z|)), never overflows."""
-    y = np.asarray(y_true, dtype=np.float64)
-    z = np.asarray(logits, dtype=np.float64)
-    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+def softmax_gd_step(W, b, x, labels, lr):
+    """One gradient-descent step of softmax regression (K classes) on the mean softmax cross-entropy."""
+    W, b, x = (np.asarray(v, dtype=np.float64) for v in (W, b, x))
+    logits = x @ W + b
+    probabilities = softmax(logits)  # stable: each row's maximum is subtracted first
+    one_hot = np.eye(W.shape[1])[np.asarray(labels)]
+    error = (probabilities - one_hot) / len(x)  # d(mean loss)/d(logits): prediction minus truth, over n
+    return W - lr * x.T @ error, b - lr * error.sum(axis=0)
 
 
-def gd_step(w, b, x, y, lr):
-    """One gradient-descent step of logistic regression on the mean binary cross-entropy."""
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    error = p - y  # d(loss)/d(logit) for sigmoid + BCE
-    grad_w = x.T @ error / len(y)
-    grad_b = error.mean()
-    return w - lr * grad_w, b - lr * grad_b
+def tanh_layer_backward(x, W, b, grad_h):
+    """Backpropagation through h = tanh(xW + b): gradients with respect to x, W and b."""
+    h = np.tanh(x @ W + b)
+    grad_a = grad_h * (1 - h ** 2)  # tanh'(a) = 1 - tanh(a)^2
+    return grad_a @ W.T, x.T @ grad_a, grad_a.sum(axis=0)
+
+
+diverging_rate = "D"  # each step multiplies w by 1 - 0.55 * 4 = -1.2: |w| grows
+
+zero_init_units = 1  # zero-initialised units stay identical: the layer has one distinct unit
 
 
 def predict_classes(probabilities, threshold=0.5):

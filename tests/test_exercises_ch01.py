@@ -59,79 +59,129 @@ def tf_softmax(z):
     return tf.nn.softmax(tf.constant(z, tf.float64)).numpy()
 
 
-# ------------------------------------------------------------------------------------- cross-entropy
-def naive_bce(y, z):
-    p = 1 / (1 + np.exp(-z))
-    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+# ------------------------------------------------------------------------------ softmax regression step
+def _probabilities(W, b, x):
+    z = x @ W + b
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
-def summed_bce(y, z):
-    return np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+def _one_hot(labels, k):
+    return np.eye(k)[labels]
 
 
-def clipped_bce(y, z):
-    """The probability clipped to [1e-7, 1 - 1e-7], as Keras does for probabilities: caps the loss at ~16."""
-    p = np.clip(1 / (1 + np.exp(-z)), 1e-7, 1 - 1e-7)
-    return np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def softmax_gd_ascent(W, b, x, labels, lr):
+    error = (_probabilities(W, b, x) - _one_hot(labels, W.shape[1])) / len(x)
+    return W + lr * x.T @ error, b + lr * error.sum(axis=0)
 
 
-def bce_forgets_return(y, z):
-    np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+def softmax_gd_summed(W, b, x, labels, lr):
+    error = _probabilities(W, b, x) - _one_hot(labels, W.shape[1])
+    return W - lr * x.T @ error, b - lr * error.sum(axis=0)
 
 
-def clips_logits_in_place(y, z):
-    np.clip(z, -50, 50, out=z)
-    return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+def softmax_gd_no_one_hot(W, b, x, labels, lr):
+    """Subtracts the integer label from every column: 'p - y' read literally with y the class index."""
+    error = (_probabilities(W, b, x) - labels[:, None]) / len(x)
+    return W - lr * x.T @ error, b - lr * error.sum(axis=0)
 
 
-def sign_slip_bce(y, z):
-    return np.mean(np.maximum(z, 0) + z * y + np.log1p(np.exp(-np.abs(z))))
+def softmax_gd_sigmoid_per_class(W, b, x, labels, lr):
+    p = 1 / (1 + np.exp(-(x @ W + b)))
+    error = (p - _one_hot(labels, W.shape[1])) / len(x)
+    return W - lr * x.T @ error, b - lr * error.sum(axis=0)
 
 
-def keras_bce(y, z):
-    return keras.losses.BinaryCrossentropy(from_logits=True)(y, z)
+def softmax_gd_naive_exp(W, b, x, labels, lr):
+    e = np.exp(x @ W + b)
+    error = (e / e.sum(axis=1, keepdims=True) - _one_hot(labels, W.shape[1])) / len(x)
+    return W - lr * x.T @ error, b - lr * error.sum(axis=0)
 
 
-def logaddexp_bce(y, z):
-    return float(np.mean(np.logaddexp(0, z) - y * z))
+def softmax_gd_forgets_bias(W, b, x, labels, lr):
+    error = (_probabilities(W, b, x) - _one_hot(labels, W.shape[1])) / len(x)
+    return W - lr * x.T @ error, b
 
 
-# ---------------------------------------------------------------------------------- gradient descent
-def gradient_ascent(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    return w + lr * x.T @ (p - y) / len(y), b + lr * np.mean(p - y)
+def softmax_gd_bias_not_summed(W, b, x, labels, lr):
+    error = (_probabilities(W, b, x) - _one_hot(labels, W.shape[1])) / len(x)
+    return W - lr * x.T @ error, b - lr * error
 
 
-def summed_gradient(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    return w - lr * x.T @ (p - y), b - lr * np.sum(p - y)
+def softmax_gd_in_place(W, b, x, labels, lr):
+    error = (_probabilities(W, b, x) - _one_hot(labels, W.shape[1])) / len(x)
+    W -= lr * x.T @ error
+    return W, b - lr * error.sum(axis=0)
 
 
-def forgets_bias(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    return w - lr * x.T @ (p - y) / len(y), b
+def softmax_gd_with_tape(W, b, x, labels, lr):
+    W_var, b_var = tf.Variable(W), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, x @ W_var + b_var)
+    grad_W, grad_b = tape.gradient(loss, [W_var, b_var])
+    return (W_var - lr * grad_W).numpy(), (b_var - lr * grad_b).numpy()
 
 
-def steps_w_in_place(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    w -= lr * x.T @ (p - y) / len(y)
-    return w, b - lr * np.mean(p - y)
+def softmax_gd_log_sum_exp(W, b, x, labels, lr):
+    z = x @ W + b
+    p = np.exp(z - logsumexp(z, axis=1, keepdims=True))
+    p[np.arange(len(x)), labels] -= 1
+    return W - lr * x.T @ p / len(x), b - lr * p.mean(axis=0)
 
 
-def returns_only_w(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    return w - lr * x.T @ (p - y) / len(y)
+# ------------------------------------------------------------------------------------ tanh backward
+def tanh_relu_mask(x, W, b, grad_h):
+    a = x @ W + b
+    grad_a = grad_h * (a > 0)
+    return grad_a @ W.T, x.T @ grad_a, grad_a.sum(axis=0)
 
 
-def mse_gradient(w, b, x, y, lr):
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    error = (p - y) * p * (1 - p)
-    return w - lr * x.T @ error / len(y), b - lr * np.mean(error)
+def tanh_no_derivative(x, W, b, grad_h):
+    return grad_h @ W.T, x.T @ grad_h, grad_h.sum(axis=0)
 
 
-def broadcast_gd_step(w, b, x, y, lr):
-    error = 1 / (1 + np.exp(-(x @ w + b))) - y
-    return w - lr * (x * error[:, None]).mean(axis=0), b - lr * error.mean()
+def tanh_derivative_not_squared(x, W, b, grad_h):
+    grad_a = grad_h * (1 - np.tanh(x @ W + b))
+    return grad_a @ W.T, x.T @ grad_a, grad_a.sum(axis=0)
+
+
+def tanh_derivative_of_a(x, W, b, grad_h):
+    a = x @ W + b
+    grad_a = grad_h * (1 - a ** 2)
+    return grad_a @ W.T, x.T @ grad_a, grad_a.sum(axis=0)
+
+
+def tanh_bias_mean(x, W, b, grad_h):
+    grad_a = grad_h * (1 - np.tanh(x @ W + b) ** 2)
+    return grad_a @ W.T, x.T @ grad_a, grad_a.mean(axis=0)
+
+
+def tanh_grad_x_forgotten_transpose(x, W, b, grad_h):
+    grad_a = grad_h * (1 - np.tanh(x @ W + b) ** 2)
+    return x.T @ grad_a, grad_a @ W.T, grad_a.sum(axis=0)
+
+
+def tanh_grad_W_transposed(x, W, b, grad_h):
+    grad_a = grad_h * (1 - np.tanh(x @ W + b) ** 2)
+    return grad_a @ W.T, grad_a.T @ x, grad_a.sum(axis=0)
+
+
+def tanh_returns_two(x, W, b, grad_h):
+    grad_a = grad_h * (1 - np.tanh(x @ W + b) ** 2)
+    return x.T @ grad_a, grad_a.sum(axis=0)
+
+
+def tanh_with_tape(x, W, b, grad_h):
+    variables = [tf.Variable(v) for v in (x, W, b)]
+    with tf.GradientTape() as tape:
+        h = tf.tanh(variables[0] @ variables[1] + variables[2])
+    gradients = tape.gradient(h, variables, output_gradients=tf.constant(grad_h))
+    return tuple(g.numpy() for g in gradients)
+
+
+def tanh_via_cosh(x, W, b, grad_h):
+    grad_a = grad_h / np.cosh(x @ W + b) ** 2  # 1 - tanh^2 = 1 / cosh^2
+    return grad_a @ W.T, np.einsum("nd,nm->dm", x, grad_a), np.einsum("nm->m", grad_a)
 
 
 # ---------------------------------------------------------------------------------- predict_classes
@@ -245,19 +295,35 @@ WRONG_ANSWERS = [
     ("ch01.softmax", whole_array_softmax, "last axis"),
     ("ch01.softmax", shifts_in_place, "changed its input"),
     ("ch01.softmax", memorised_softmax, "shape"),
-    ("ch01.bce_from_logits", naive_bce, "inf or nan"),
-    ("ch01.bce_from_logits", summed_bce, "sum over examples"),
-    ("ch01.bce_from_logits", clipped_bce, "Clipping the probability"),
-    ("ch01.bce_from_logits", bce_forgets_return, "forget `return`"),
-    ("ch01.bce_from_logits", clips_logits_in_place, "changed its input"),
-    ("ch01.bce_from_logits", sign_slip_bce, "expected"),
-    ("ch01.bce_from_logits", lambda y, z: 0.2395, "expected"),
-    ("ch01.gd_step", gradient_ascent, "gradient ascent"),
-    ("ch01.gd_step", summed_gradient, "divide by n"),
-    ("ch01.gd_step", forgets_bias, "b did not change"),
-    ("ch01.gd_step", steps_w_in_place, "changed its input"),
-    ("ch01.gd_step", returns_only_w, "return a pair"),
-    ("ch01.gd_step", mse_gradient, "new_w"),
+    ("ch01.softmax_gd_step", softmax_gd_ascent, "gradient ascent"),
+    ("ch01.softmax_gd_step", softmax_gd_summed, "divide by n"),
+    ("ch01.softmax_gd_step", softmax_gd_no_one_hot, "one-hot"),
+    ("ch01.softmax_gd_step", softmax_gd_sigmoid_per_class, "use the softmax"),
+    ("ch01.softmax_gd_step", softmax_gd_naive_exp, "inf or nan"),
+    ("ch01.softmax_gd_step", softmax_gd_forgets_bias, "b did not change"),
+    ("ch01.softmax_gd_step", softmax_gd_bias_not_summed, "new_b has shape"),
+    ("ch01.softmax_gd_step", softmax_gd_in_place, "changed its input"),
+    ("ch01.tanh_layer_backward", tanh_relu_mask, "ReLU's derivative"),
+    ("ch01.tanh_layer_backward", tanh_no_derivative, "skipped tanh's derivative"),
+    ("ch01.tanh_layer_backward", tanh_derivative_not_squared, "squared"),
+    ("ch01.tanh_layer_backward", tanh_derivative_of_a, "not 1 - a²"),
+    ("ch01.tanh_layer_backward", tanh_bias_mean, "sum it instead"),
+    ("ch01.tanh_layer_backward", tanh_grad_x_forgotten_transpose, "grad_x has shape"),
+    ("ch01.tanh_layer_backward", tanh_grad_W_transposed, "transposed?"),
+    ("ch01.tanh_layer_backward", tanh_returns_two, "tuple of three"),
+    ("ch01.zero_init_units", 32, "random start"),
+    ("ch01.zero_init_units", 0, "outside the possible range"),
+    ("ch01.zero_init_units", 2, "not 2"),
+    ("ch01.zero_init_units", 16, "not 16"),
+    ("ch01.zero_init_units", 1.5, "not a count"),
+    ("ch01.zero_init_units", "1", "not as text"),
+    ("ch01.zero_init_units", True, "not True or False"),
+    ("ch01.diverging_rate", "C", "still shrinks"),
+    ("ch01.diverging_rate", "B", "one step"),
+    ("ch01.diverging_rate", "A", "converges, fast"),
+    ("ch01.diverging_rate", 0.55, "as a string"),
+    ("ch01.diverging_rate", "E", "one of the letters"),
+    ("ch01.diverging_rate", "CD", "one of the letters"),
     ("ch01.predict_classes", argmax_always, "always 0"),
     ("ch01.predict_classes", strict_threshold, "expected 1"),
     ("ch01.predict_classes", ignores_threshold, "threshold="),
@@ -278,34 +344,60 @@ CORRECT_ANSWERS = [
     ("ch01.softmax", keras_softmax),
     ("ch01.softmax", log_sum_exp_softmax),
     ("ch01.softmax", tf_softmax),
-    ("ch01.bce_from_logits", keras_bce),
-    ("ch01.bce_from_logits", logaddexp_bce),
-    ("ch01.gd_step", broadcast_gd_step),
+    ("ch01.softmax_gd_step", softmax_gd_with_tape),
+    ("ch01.softmax_gd_step", softmax_gd_log_sum_exp),
+    ("ch01.tanh_layer_backward", tanh_with_tape),
+    ("ch01.tanh_layer_backward", tanh_via_cosh),
+    ("ch01.zero_init_units", 1.0),
+    ("ch01.zero_init_units", np.int64(1)),
+    ("ch01.diverging_rate", " d"),
     ("ch01.predict_classes", where_predict_classes),
     ("ch01.train_step", apply_train_step),
 ]
 
 
 @pytest.mark.parametrize("exercise_id, wrong, says", WRONG_ANSWERS,
-                         ids=[f"{e}-{getattr(w, '__name__', 'answer')}" for e, w, _ in WRONG_ANSWERS])
+                         ids=[f"{e}-{getattr(w, '__name__', repr(w))}" for e, w, _ in WRONG_ANSWERS])
 def test_checker_rejects_wrong_answer(exercise_id, wrong, says, check_seed):
     assert_rejects(exercise_id, wrong, says)
 
 
 @pytest.mark.parametrize("exercise_id, answer", CORRECT_ANSWERS,
-                         ids=[f"{e}-{a.__name__}" for e, a in CORRECT_ANSWERS])
+                         ids=[f"{e}-{getattr(a, '__name__', repr(a))}" for e, a in CORRECT_ANSWERS])
 def test_checker_accepts_correct_alternative(exercise_id, answer, check_seed):
     assert_accepts(exercise_id, answer)
 
 
-def test_forgotten_return_is_not_called_overflow():
-    message = evaluate("ch01.bce_from_logits", bce_forgets_return).message
-    assert "forget `return`" in message and "overflow" not in message
+def test_prediction_explains_and_matches_the_chapters_experiment():
+    """The truth the checker uses is what the chapter measures: a zero-initialised ReLU layer stays one unit."""
+    assert evaluate("ch01.zero_init_units", 1).message.startswith("Correct! With every weight at 0")
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(8, activation="relu", kernel_initializer="zeros"),
+                              keras.layers.Dense(1, kernel_initializer="zeros")])
+    x = tf.constant(np.random.default_rng(0).normal(size=(32, 2)), tf.float32)
+    y = tf.constant((np.random.default_rng(1).random((32, 1)) > 0.5).astype(np.float32))
+    optimizer = keras.optimizers.SGD(0.5)
+    for _ in range(5):
+        with tf.GradientTape() as tape:
+            loss = keras.losses.BinaryCrossentropy(from_logits=True)(y, model(x, training=True))
+        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    kernel = model.layers[0].kernel.numpy()
+    assert np.unique(kernel, axis=1).shape[1] == ref.zero_init_units
+
+
+def test_diverging_rate_truth_is_the_arithmetic():
+    from mio_utils.exercises.ch01 import DIVERGING_RATE_CHOICES
+
+    diverging = [letter for letter, rate in DIVERGING_RATE_CHOICES.items() if abs(1 - 4 * rate) > 1]
+    assert diverging == [ref.diverging_rate]
+    assert evaluate("ch01.diverging_rate", "D").message.startswith("Correct! each step multiplies w by")
 
 
 def test_references_agree_with_libraries():
     z = np.array([[1.0, -2.0, 0.5]])
     np.testing.assert_allclose(ref.softmax(z), keras.ops.softmax(z).numpy(), atol=1e-7)
-    y, logits = np.array([1.0, 0.0, 1.0]), np.array([3.0, -0.5, -40.0])
-    loss = keras.losses.BinaryCrossentropy(from_logits=True)(y, logits)
-    np.testing.assert_allclose(ref.bce_from_logits(y, logits), float(loss), rtol=1e-5)
+    rng = np.random.default_rng(0)
+    W, b, x, labels = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(5, 3)), np.array([0, 3, 1, 1, 2])
+    new_W, new_b = ref.softmax_gd_step(W, b, x, labels, 0.5)
+    tape_W, tape_b = softmax_gd_with_tape(W, b, x, labels, 0.5)
+    np.testing.assert_allclose(new_W, tape_W, atol=1e-10)
+    np.testing.assert_allclose(new_b, tape_b, atol=1e-10)

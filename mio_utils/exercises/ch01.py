@@ -1,7 +1,8 @@
 """Checkers for chapter 01 · MIO foundations.
 
-The expected values come from the libraries: SciPy's softmax, TensorFlow's sigmoid cross-entropy and
-GradientTape, and a Keras optimizer step.
+The expected values come from the libraries: SciPy's softmax, TensorFlow's GradientTape (softmax
+cross-entropy, a tanh layer) and a Keras optimizer step. ``zero_init_units`` is a prediction: its truth is a
+fact (zero-initialised units stay identical), which the chapter's experiment also asserts.
 """
 import numpy as np
 
@@ -25,7 +26,11 @@ def _rows_sum_to_one(result, what):
                        "the batch or the whole array.")
 
 
-@exercise("ch01.softmax", SOLUTION, hint="subtract the row maximum before exp(); normalise over the last axis.")
+@exercise("ch01.softmax", SOLUTION,
+          hints=("The softmax does not change if you subtract the same number from every logit of a row: choose "
+                 "the number that keeps every exponent at most 0, and normalise each row on its own.",
+                 "softmax(z) = exp(z - m) / sum_j exp(z_j - m), with m the largest value of the row; the max and "
+                 "the sum run over the last axis, keeping it (keepdims) so the division lines up."))
 def check_softmax(softmax):
     rng = hidden_rng()
     n, k = int(rng.integers(3, 7)), int(rng.integers(2, 6))
@@ -58,100 +63,193 @@ def check_softmax(softmax):
     expect_close(result, expected, "the softmax of a batch whose rows differ in scale", rtol=1e-5)
 
 
-def _bce(y, z):
+def _softmax_gd_reference(W, b, x, labels):
+    """The gradient of the mean softmax cross-entropy of z = xW + b, from TensorFlow's GradientTape."""
     import tensorflow as tf
 
-    losses = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(y, tf.float64),
-                                                     logits=tf.constant(z, tf.float64))
-    return float(tf.reduce_mean(losses))
-
-
-def _one_loss(result, what):
-    """The learner's loss as one number; a list holding None is a missing return, not a nan."""
-    if isinstance(result, (list, tuple)) and any(item is None for item in result):
-        raise Mismatch(f"{what} contains None: did you forget `return` somewhere?")
-    array = as_array(result, what)
-    if array.size != 1:
-        raise Mismatch(f"{what} has shape {array.shape}; return one number, the mean over examples.")
-    return float(array.reshape(()))
-
-
-def _refuse_clipping(value, expected, name):
-    if expected > 45 and np.isfinite(value) and 5 < value < 40:
-        raise Mismatch(f"the loss for {name} is {value:.4g}; expected about {expected:.4g}. Clipping the "
-                       "probability away from 0 and 1 caps the loss: work from the logit with the stable form.")
-
-
-@exercise("ch01.bce_from_logits", SOLUTION,
-          hint="use max(z, 0) - z*y + log(1 + exp(-|z|)), averaged over examples.")
-def check_bce_from_logits(bce):
-    rng = hidden_rng()
-    n = int(rng.integers(5, 12))
-    big = rng.uniform(60, 120, size=4) * np.array([1, -1, 1, -1])
-    cases = [
-        ("y=[1, 0], z=[2, -1]", np.array([1.0, 0.0]), np.array([2.0, -1.0])),
-        (f"{n} random examples", rng.integers(0, 2, n).astype(np.float64), rng.normal(size=n) * 3),
-        ("confident, correct logits of about +-100", np.array([1.0, 0.0, 1.0, 0.0]), big),
-        ("confident, wrong logits of about +-100", np.array([0.0, 1.0, 0.0, 1.0]), big),
-    ]
-    for name, y, z in cases:
-        expected = _bce(y, z)
-        value = _one_loss(call(bce, y, z), f"the loss for {name}")
-        _refuse_clipping(value, expected, name)
-        if len(y) > 1 and expected > 1e-3 and np.isclose(value, expected * len(y), rtol=1e-5):
-            raise Mismatch(f"for {name} you return the sum over examples; Keras losses (and this one) use "
-                           "the mean.")
-        expect_close(value, expected, f"the loss for {name}", atol=1e-6, rtol=1e-5, advice=OVERFLOW)
-    logit = float(rng.integers(700, 900))
-    value = _one_loss(call(bce, np.array([0.0]), np.array([logit])), f"the loss for y=0, z={logit:g}")
-    _refuse_clipping(value, logit, f"y=0, z={logit:g}")
-    expect_close(value, _bce([0.0], [logit]), f"the loss for y=0, z={logit:g} (should be about {logit:g})",
-                 rtol=1e-5, advice=OVERFLOW)
-
-
-def _gd_reference(w, b, x, y):
-    """The gradient of mean sigmoid cross-entropy for logistic regression, from TensorFlow's GradientTape."""
-    import tensorflow as tf
-
-    w_var, b_var = tf.Variable(w, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)
+    W_var, b_var = tf.Variable(W, dtype=tf.float64), tf.Variable(b, dtype=tf.float64)
     with tf.GradientTape() as tape:
-        logits = tf.linalg.matvec(tf.constant(x, tf.float64), w_var) + b_var
-        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.constant(y, tf.float64),
-                                                                      logits=logits))
-    grad_w, grad_b = (g.numpy() for g in tape.gradient(loss, [w_var, b_var]))
-    return grad_w, float(grad_b)
+        logits = tf.constant(x, tf.float64) @ W_var + b_var
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant(labels),
+                                                                             logits=logits))
+    grad_W, grad_b = tape.gradient(loss, [W_var, b_var])
+    return grad_W.numpy(), grad_b.numpy()
 
 
-@exercise("ch01.gd_step", SOLUTION,
-          hint="the gradient of mean BCE w.r.t. the logits is (p - y) / n; step *against* the gradient.")
-def check_gd_step(gd_step):
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@exercise("ch01.softmax_gd_step", SOLUTION,
+          hints=("As for two classes, the gradient of the mean cross-entropy with respect to each logit is "
+                 "'predicted probability minus truth', now for every class: write the labels as one-hot rows.",
+                 "G = (softmax(xW + b) - Y) / n, with Y the one-hot labels (n, K) and a stable softmax over each "
+                 "row; new W = W - lr * x^T G, new b = b - lr * (G summed over the examples)."))
+def check_softmax_gd_step(softmax_gd_step):
     rng = hidden_rng()
-    for _ in range(2):
-        n, d = int(rng.integers(6, 15)), int(rng.integers(2, 6))
+    for large in (False, False, True):
+        n, d, k = int(rng.integers(6, 14)), int(rng.integers(2, 5)), int(rng.integers(3, 6))
         x = rng.normal(size=(n, d))
-        y = (rng.random(n) > 0.5).astype(np.float64)
-        w, b, lr = rng.normal(size=d), float(rng.normal()), float(rng.choice([0.05, 0.1, 0.5, 1.0]))
-        name = f"n={n} examples, d={d} features, lr={lr:g}"
-        grad_w, grad_b = _gd_reference(w, b, x, y)
-        result = call(gd_step, w, b, x, y, lr)
+        W, b = rng.normal(size=(d, k)), rng.normal(size=k) + (float(rng.integers(700, 900)) if large else 0.0)
+        labels = rng.integers(0, k, n)
+        lr = float(rng.choice([0.1, 0.5, 1.0]))
+        name = f"n={n} examples, d={d} features, K={k} classes, lr={lr:g}" + (
+            f", logits around {float(b.mean()):.0f}" if large else "")
+        grad_W, grad_b = _softmax_gd_reference(W, b, x, labels)
+        result = call(softmax_gd_step, W, b, x, labels, lr)
         if not isinstance(result, (tuple, list)) or len(result) != 2:
-            raise Mismatch(f"gd_step returned a {type(result).__name__}; return a pair (new_w, new_b).")
-        new_w = as_array(result[0], "new_w")
-        new_b = as_number(result[1], "new_b")
-        if new_w.shape != w.shape:
-            raise Mismatch(f"for {name} new_w has shape {new_w.shape}; expected {w.shape}, like w.")
-        if np.allclose(new_w, w + lr * grad_w):
+            raise Mismatch(f"softmax_gd_step returned a {type(result).__name__}; return a pair (new_W, new_b).")
+        new_W, new_b = as_array(result[0], "new_W"), as_array(result[1], "new_b")
+        if new_W.shape != W.shape:
+            raise Mismatch(f"for {name} new_W has shape {new_W.shape}; expected {W.shape}, like W (d, K).")
+        if new_b.shape != b.shape:
+            raise Mismatch(f"for {name} new_b has shape {new_b.shape}; expected {b.shape}, like b (K,): sum "
+                           "the gradient over the examples (axis 0).")
+        if not np.all(np.isfinite(new_W)):
+            raise Mismatch(f"for {name} new_W contains inf or nan. {OVERFLOW} Subtract each row's largest logit "
+                           "before exp().")
+        if np.allclose(new_W, W + lr * grad_W):
             raise Mismatch("your step goes *up* the gradient (gradient ascent): subtract lr * gradient.")
-        if np.allclose(new_w, w - lr * grad_w * n):
+        if np.allclose(new_W, W - lr * grad_W * n):
             raise Mismatch("your gradient is the sum over examples; divide by n for the mean loss.")
-        expect_close(new_w, w - lr * grad_w, f"new_w for {name}")
-        if np.isclose(new_b, b) and not np.isclose(grad_b, 0):
-            raise Mismatch(f"for {name} b did not change: the bias has a gradient too, the mean of (p - y).")
+        z = x @ W + b
+        z = z - z.max(axis=1, keepdims=True)
+        probabilities = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        unencoded = probabilities - labels[:, None]
+        if np.allclose(new_W, W - lr * x.T @ unencoded / n):
+            raise Mismatch(f"for {name} you subtract the integer label from every class's probability; the "
+                           "truth is a one-hot row: 1 in the label's column, 0 in the others.")
+        if not large and np.allclose(new_W, W - lr * x.T @ (_sigmoid(x @ W + b) - np.eye(k)[labels]) / n):
+            raise Mismatch(f"for {name} you used a sigmoid for each class; with several classes the "
+                           "probabilities of a row must sum to 1: use the softmax over the classes.")
+        expect_close(new_W, W - lr * grad_W, f"new_W for {name}")
+        if np.allclose(new_b, b):
+            raise Mismatch(f"for {name} b did not change: the biases have a gradient too, the mean over examples "
+                           "of (probabilities - one-hot labels).")
         expect_close(new_b, b - lr * grad_b, f"new_b for {name}")
 
 
+def _tanh_reference(x, W, b, grad_h):
+    """Gradients of sum(grad_h * tanh(xW + b)) with respect to x, W and b, from TensorFlow's GradientTape."""
+    import tensorflow as tf
+
+    variables = [tf.Variable(v, dtype=tf.float64) for v in (x, W, b)]
+    with tf.GradientTape() as tape:
+        h = tf.tanh(variables[0] @ variables[1] + variables[2])
+        loss = tf.reduce_sum(h * tf.constant(grad_h, tf.float64))
+    return [g.numpy() for g in tape.gradient(loss, variables)]
+
+
+@exercise("ch01.tanh_layer_backward", SOLUTION,
+          hints=("Two steps of the chain rule: h = tanh(a), then a = xW + b. First turn grad_h into the gradient "
+                 "with respect to a, using tanh's derivative written with h itself; then do what section 7 did "
+                 "for a Dense layer.",
+                 "grad_a = grad_h * (1 - h^2); grad_W = x^T grad_a; grad_b = grad_a summed over the examples; "
+                 "grad_x = grad_a W^T."))
+def check_tanh_layer_backward(tanh_layer_backward):
+    rng = hidden_rng()
+    for _ in range(2):
+        n, d, m = int(rng.integers(4, 10)), int(rng.integers(2, 5)), int(rng.integers(3, 7))
+        x, W, b, grad_h = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m), rng.normal(size=(n, m))
+        name = f"x {x.shape}, W {W.shape}"
+        expected = _tanh_reference(x, W, b, grad_h)
+        result = call(tanh_layer_backward, x, W, b, grad_h)
+        if not isinstance(result, (tuple, list)) or len(result) != 3:
+            raise Mismatch(f"tanh_layer_backward returned a {type(result).__name__}; return a tuple of three "
+                           "arrays (grad_x, grad_W, grad_b).")
+        got = [as_array(value, what) for value, what in zip(result, ("grad_x", "grad_W", "grad_b"))]
+        for value, want, what, like in zip(got, expected, ("grad_x", "grad_W", "grad_b"), ("x", "W", "b")):
+            if value.shape != want.shape:
+                flipped = " (transposed?)" if value.shape == want.shape[::-1] and value.ndim == 2 else ""
+                raise Mismatch(f"for {name} {what} has shape {value.shape}{flipped}; expected {want.shape}, "
+                               f"the shape of {like}.")
+        a = x @ W + b
+        h = np.tanh(a)
+        wrong_derivatives = [
+            (grad_h * (a > 0), "that is the ReLU's derivative; tanh's is 1 - h², with h = tanh(xW + b)"),
+            (grad_h, "you skipped tanh's derivative: multiply grad_h by 1 - h² first"),
+            (grad_h * (1 - h), "tanh's derivative is 1 - h², squared"),
+            (grad_h * (1 - a ** 2), "tanh's derivative is 1 - h² with h = tanh(a), not 1 - a²"),
+        ]
+        for grad_a, why in wrong_derivatives:
+            if np.allclose(got[1], x.T @ grad_a, atol=1e-6):
+                raise Mismatch(f"for {name} your grad_W comes from the wrong derivative: {why}.")
+        grad_a = grad_h * (1 - h ** 2)
+        if np.allclose(got[2], grad_a.mean(axis=0)) and n > 1:
+            raise Mismatch(f"for {name} grad_b is the mean over examples; sum it instead: grad_h already "
+                           "includes any averaging of the loss.")
+        for value, want, what in zip(got, expected, ("grad_x", "grad_W", "grad_b")):
+            expect_close(value, want, f"{what} for {name}", atol=1e-6, rtol=1e-6)
+
+
+ZERO_INIT_EXPLANATION = (
+    "With every weight at 0, all 32 hidden units compute the same value (ReLU(0) = 0) and receive the same "
+    "gradient, which is even exactly 0 here: the gradient reaching a hidden unit is its outgoing weight (0) "
+    "times the output's error, and ReLU's derivative at 0 is 0. Only the output bias learns. A non-zero "
+    "constant start would let the weights move, but identical units still get identical updates: symmetry is "
+    "never broken, so the layer acts like a single unit. Random initialisation exists to break that symmetry.")
+
+
+@exercise("ch01.zero_init_units", SOLUTION, kind="prediction",
+          hints=("Compare two hidden units at the start: the same incoming weights give the same outputs. "
+                 "Can their gradients ever differ?",
+                 "A first-layer weight's gradient is (its input) x ReLU'(a) x (the unit's outgoing weight) x "
+                 "(p - y) / n. Evaluate each factor when every weight is 0."))
+def check_zero_init_units(prediction):
+    if isinstance(prediction, (bool, np.bool_)):
+        raise Mismatch("write a number of units (a whole number from 1 to 32), not True or False.")
+    if isinstance(prediction, (str, bytes)):
+        raise Mismatch("write your prediction as a number, e.g. `my_prediction = 5`, not as text.")
+    if callable(prediction):
+        raise Mismatch("write your prediction as a number, not a function.")
+    value = as_number(prediction, "your prediction")
+    if not np.isfinite(value) or value != round(value):
+        raise Mismatch(f"{prediction!r:.40} is not a count: the number of distinct units is a whole number "
+                       "from 1 to 32.")
+    if not 1 <= value <= 32:
+        raise Mismatch(f"{value:g} is outside the possible range: the layer has 32 units, and at least one of them "
+                       "is distinct, so the answer lies between 1 and 32.")
+    if value == 32:
+        raise Mismatch("not 32: that would be true after a random start. Here every unit starts with the same "
+                       "weights; ask what could ever make two of them differ.")
+    if value != 1:
+        raise Mismatch(f"not {value:g}: what would make exactly {value:g} groups of units? All units start "
+                       "identical, so whatever happens to one happens to all.")
+    return ZERO_INIT_EXPLANATION
+
+
+DIVERGING_RATE_CHOICES = {"A": 0.2, "B": 0.25, "C": 0.45, "D": 0.55}
+DIVERGING_RATE_WHY = {
+    "A": "0.2 multiplies the distance to the minimum by |1 - 0.2 x 4| = 0.2 at every step: it converges, fast.",
+    "B": "0.25 = 1/a is the ideal rate here: |1 - 0.25 x 4| = 0, so the first step lands on the minimum.",
+    "C": "0.45 overshoots: 1 - 0.45 x 4 = -0.8, so w changes sign at every step, but |-0.8| < 1 and the distance "
+         "still shrinks: it converges, zig-zagging.",
+}
+
+
+@exercise("ch01.diverging_rate", SOLUTION, kind="prediction",
+          hints=("Write one step for this loss as w <- (something) x w. What happens to |w| after many steps if "
+                 "|something| is above 1?",
+                 "The gradient of 2w^2 is 4w, so a step is w <- (1 - 4 lr) w; gradient descent diverges when "
+                 "|1 - 4 lr| > 1, that is when lr > 2/a = 0.5."))
+def check_diverging_rate(prediction):
+    if not isinstance(prediction, str):
+        raise Mismatch(f"answer with one of the letters A, B, C or D as a string, e.g. \"A\"; got "
+                       f"{type(prediction).__name__}.")
+    letter = prediction.strip().upper()
+    if letter not in DIVERGING_RATE_CHOICES:
+        raise Mismatch(f"answer with one of the letters A, B, C or D, e.g. \"A\"; got {prediction[:20]!r}.")
+    if letter != "D":
+        raise Mismatch(f"{letter} does not diverge. {DIVERGING_RATE_WHY[letter]}")
+    return ("each step multiplies w by 1 - 0.55 x 4 = -1.2: its size grows by 20% per step, and after 20 steps "
+            "it is about 38 times where it started. The limit is lr < 2/a = 0.5; the fastest rate is 1/a = 0.25.")
+
+
 @exercise("ch01.predict_classes", SOLUTION,
-          hint="one column of probabilities: compare with the threshold; several columns: argmax.")
+          hints=("One probability per example (a sigmoid output) is a yes/no decision against the threshold; "
+                 "a row of several probabilities (a softmax output) names its most probable class.",
+                 "one column: class 1 where p >= threshold, else 0, flattened to shape (n,); several columns: "
+                 "the argmax over axis 1."))
 def check_predict_classes(predict_classes):
     rng = hidden_rng()
     n = int(rng.integers(6, 12))
@@ -238,8 +336,11 @@ def _reference_step(model, optimizer, loss_fn, x, y):
 
 
 @exercise("ch01.train_step", SOLUTION,
-          hint="keep the loss a tensor: compute it inside `with tf.GradientTape()`, no .numpy() before "
-               "tape.gradient, then optimizer.apply_gradients.")
+          hints=("Everything that leads to the loss happens inside the tape, as tensors, with the model in "
+                 "training mode; then the optimizer you were given takes the step.",
+                 "inside `with tf.GradientTape()`: loss = loss_fn(y, model(x, training=True)); then the gradients "
+                 "of that loss with respect to model.trainable_variables, passed to optimizer.apply_gradients; "
+                 "return the loss from before the update."))
 def check_train_step(train_step):
     rng = hidden_rng()
     for loss_name in ("sparse categorical cross-entropy", "mean squared error"):
