@@ -1,6 +1,8 @@
 """The file formats a model's input arrives in: TFRecord, image and text folders, CSV and DataFrames.
 
-Taught in chapter 02 (data formats); chapter 03 reuses the TFRecord helpers for its shards.
+Taught in chapter 02 (data formats); chapter 03 reuses the TFRecord helpers for its shards. The code the
+chapter teaches (the image Example, its parser and the TFRecord writer) is written out in the chapter's
+``# @save`` cells and copied into the generated block at the end of this module; the rest is plumbing.
 
 Every writer is *atomic* (it writes into a temporary name and renames it into place), so an interrupted
 run never leaves a half-written cache that a later run would trust. Every reader checks what it reads
@@ -23,73 +25,17 @@ IMAGE_FEATURES_DOC = "image: bytes (raw uint8, row-major), shape: 3 int64 (h, w,
 _COMPLETE_MARKER = ".complete"
 
 
-def _image_feature_spec():
-    return {
-        "image": tf.io.FixedLenFeature([], tf.string),
-        "shape": tf.io.FixedLenFeature([3], tf.int64),
-        "label": tf.io.FixedLenFeature([], tf.int64),
-    }
-
-
 # ---------------------------------------------------------------------------------------- TFRecord
-def image_example(image, label: int):
-    """One image and its label as a ``tf.train.Example`` (the protocol buffer a TFRecord file stores).
-
-    The pixels go in as raw bytes, not as a list of numbers: 64 uint8 pixels cost 64 bytes instead of
-    64 varints or floats, and decoding is a single ``tf.io.decode_raw``. The shape travels with them,
-    because raw bytes forget it. Taught in chapter 02.
-    """
-    image = np.asarray(image)
-    if image.dtype != np.uint8 or image.ndim != 3:
-        raise ValueError("image_example expects a uint8 image shaped (h, w, c); "
-                         f"got {image.dtype}{list(image.shape)}.")
-    feature = {
-        "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[image.tobytes()])),
-        "shape": tf.train.Feature(int64_list=tf.train.Int64List(value=list(image.shape))),
-        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)])),
-    }
-    return tf.train.Example(features=tf.train.Features(feature=feature))
-
-
-def parse_image_example(serialized, image_shape=None):
-    """Inverse of :func:`image_example` for one serialized record: ``(uint8 image (h, w, c), int64 label)``.
-
-    Works inside ``Dataset.map``. The shape read from the record is known only when the graph runs; pass
-    ``image_shape`` to give the image a static shape too (checked per record), which layers such as
-    ``Flatten`` need on older Keras. Taught in chapter 02.
-    """
-    parsed = tf.io.parse_single_example(serialized, _image_feature_spec())
-    image = tf.reshape(tf.io.decode_raw(parsed["image"], tf.uint8), parsed["shape"])
-    if image_shape is not None:
-        image = tf.ensure_shape(image, image_shape)
-    return image, parsed["label"]
-
-
 def parse_image_batch(serialized, image_shape):
     """Vectorised :func:`parse_image_example` for a batch of records that share ``image_shape``.
 
     One ``parse_example`` call per batch instead of one per record: the per-call overhead is paid once.
     Taught in chapter 03 (vectorised map).
     """
-    parsed = tf.io.parse_example(serialized, _image_feature_spec())
+    parsed = tf.io.parse_example(serialized, image_feature_spec())
     images = tf.io.decode_raw(parsed["image"], tf.uint8)
     images = tf.reshape(images, [-1, *image_shape])
     return images, parsed["label"]
-
-
-def write_tfrecord(path, images, labels) -> Path:
-    """Write images and labels to one TFRecord file, atomically; returns the path.
-
-    Taught in chapter 02. Used in chapter 03 through :func:`mio_utils.pipelines.write_shards`.
-    """
-    path = Path(path)
-    images, labels = np.asarray(images), np.asarray(labels)
-    if len(images) != len(labels):
-        raise ValueError(f"write_tfrecord: {len(images)} images but {len(labels)} labels; expected as many of each.")
-    with atomic_write(path) as temporary, tf.io.TFRecordWriter(str(temporary)) as writer:
-        for image, label in zip(images, labels):
-            writer.write(image_example(image, label).SerializeToString())
-    return path
 
 
 def read_tfrecord(path, expected_records: int | None = None):
@@ -281,3 +227,65 @@ def read_csv_checked(path, dtypes: dict):
     # Floats must read back bit for bit: pandas 3 does so by default (and deprecates float_precision).
     exact = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
     return pd.read_csv(path, usecols=list(dtypes), dtype=dtypes, **exact)[list(dtypes)]
+
+
+# ---- @save from chapters/02_data_formats.ipynb: generated, edit the chapter and run `make export` ----
+def image_feature_spec():
+    """How to parse an image record: the pixels as one bytes value, their shape, and the label.
+
+    Taught in chapter 02.
+    """
+    return {
+        "image": tf.io.FixedLenFeature([], tf.string),  # one bytes value holding every pixel
+        "shape": tf.io.FixedLenFeature([3], tf.int64),  # exactly three numbers: (h, w, c)
+        "label": tf.io.FixedLenFeature([], tf.int64),
+    }
+
+
+def image_example(image, label: int):
+    """One image and its label as a ``tf.train.Example`` (the protocol buffer a TFRecord file stores).
+
+    The pixels go in as raw bytes, not as a list of numbers: 64 uint8 pixels cost 64 bytes instead of
+    64 varints or floats, and decoding is a single ``tf.io.decode_raw``. The shape travels with them,
+    because raw bytes forget it. Taught in chapter 02.
+    """
+    image = np.asarray(image)
+    if image.dtype != np.uint8 or image.ndim != 3:
+        raise ValueError("image_example expects a uint8 image shaped (h, w, c); "
+                         f"got {image.dtype}{list(image.shape)}.")
+    feature = {
+        "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[image.tobytes()])),
+        "shape": tf.train.Feature(int64_list=tf.train.Int64List(value=list(image.shape))),
+        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)])),
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature))
+
+
+def parse_image_example(serialized, image_shape=None):
+    """Inverse of :func:`image_example` for one serialized record: ``(uint8 image (h, w, c), int64 label)``.
+
+    Works inside ``Dataset.map``. The shape read from the record is known only when the graph runs; pass
+    ``image_shape`` to give the image a static shape too (checked per record), which layers such as
+    ``Flatten`` need on older Keras. Taught in chapter 02.
+    """
+    parsed = tf.io.parse_single_example(serialized, image_feature_spec())
+    image = tf.reshape(tf.io.decode_raw(parsed["image"], tf.uint8), parsed["shape"])
+    if image_shape is not None:
+        image = tf.ensure_shape(image, image_shape)
+    return image, parsed["label"]
+
+
+def write_tfrecord(path, images, labels) -> Path:
+    """Write images and labels to one TFRecord file, atomically; returns the path.
+
+    Taught in chapter 02. Used in chapter 03 through :func:`mio_utils.pipelines.write_shards`.
+    """
+    path = Path(path)
+    images, labels = np.asarray(images), np.asarray(labels)
+    if len(images) != len(labels):
+        raise ValueError(f"write_tfrecord: {len(images)} images but {len(labels)} labels; expected as many of each.")
+    with atomic_write(path) as temporary, tf.io.TFRecordWriter(str(temporary)) as writer:
+        for image, label in zip(images, labels):
+            writer.write(image_example(image, label).SerializeToString())
+    return path
+# ---- end @save from chapters/02_data_formats.ipynb ----

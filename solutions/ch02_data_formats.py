@@ -4,6 +4,15 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+# Exercise 2.1, predict then run: a TFRecord of 8x8 digits is about twice the size of the .npy file. Each record
+# adds 16 bytes of framing and an Example that repeats its feature names, shape and label (about 67 bytes)
+# to the 64 bytes of pixels; the .npy file pays one 128-byte header for the whole array.
+tfrecord_size = "C"
+
+# Exercise 2.2, predict then run: a TFRecord file cut inside a record yields every complete record, then raises
+# DataLossError when the cut record's length promises more bytes than the file holds.
+truncated_read = "B"
+
 
 def row_to_example(row):
     """A dict of Python values as a tf.train.Example: ints -> int64_list, floats -> float_list, str -> bytes."""
@@ -53,3 +62,10 @@ class ShuffledBatches(keras.utils.PyDataset):
 
 def make_shuffled_batches(x, y, batch_size, seed):
     return ShuffledBatches(x, y, batch_size, seed)
+
+
+def parse_token_example(serialized):
+    """One serialized Example with a variable-length int64 ``tokens`` list and an int64 ``label``."""
+    spec = {"tokens": tf.io.VarLenFeature(tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return tf.sparse.to_dense(parsed["tokens"]), parsed["label"]

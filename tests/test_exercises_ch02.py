@@ -193,7 +193,83 @@ class BeginShuffles(keras.utils.PyDataset):
         return [tf.gather(self.x, chosen), tf.gather(self.y, chosen)]
 
 
+# ----------------------------------------------------------------------------- parse_token_example
+def fixed_scalar_tokens(serialized):
+    spec = {"tokens": tf.io.FixedLenFeature([], tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return parsed["tokens"], parsed["label"]
+
+
+def fixed_five_tokens(serialized):
+    spec = {"tokens": tf.io.FixedLenFeature([5], tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return parsed["tokens"], parsed["label"]
+
+
+def sparse_tokens(serialized):
+    spec = {"tokens": tf.io.VarLenFeature(tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return parsed["tokens"], parsed["label"]
+
+
+def int32_tokens(serialized):
+    tokens, label = ref.parse_token_example(serialized)
+    return tf.cast(tokens, tf.int32), label
+
+
+def padded_tokens(serialized):
+    tokens, label = ref.parse_token_example(serialized)
+    return tf.pad(tokens, [[0, 8]]), label
+
+
+def eager_only(serialized):
+    tokens, label = ref.parse_token_example(serialized)
+    return tf.constant([int(t) for t in tokens.numpy()], tf.int64), label
+
+
+def swapped(serialized):
+    tokens, label = ref.parse_token_example(serialized)
+    return label, tokens
+
+
+def batch_of_one(serialized):
+    spec = {"tokens": tf.io.RaggedFeature(tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_example(tf.reshape(serialized, [1]), spec)
+    return parsed["tokens"], parsed["label"][0]
+
+
+def ragged_tokens(serialized):
+    spec = {"tokens": tf.io.RaggedFeature(tf.int64), "label": tf.io.FixedLenFeature([], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return parsed["tokens"], parsed["label"]
+
+
+def sequence_tokens(serialized):
+    spec = {"tokens": tf.io.FixedLenSequenceFeature([], tf.int64, allow_missing=True),
+            "label": tf.io.FixedLenFeature([1], tf.int64)}
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return [parsed["tokens"], tf.squeeze(parsed["label"])]
+
+
 WRONG_ANSWERS = [
+    ("ch02.tfrecord_size", "A", "not compressed"),
+    ("ch02.tfrecord_size", "b", "one byte per pixel"),
+    ("ch02.tfrecord_size", "D", "not as a list of numbers"),
+    ("ch02.tfrecord_size", 2.0, "one of the letters A, B, C, D"),
+    ("ch02.tfrecord_size", "twice", "not one of the choices"),
+    ("ch02.truncated_read", "A", "nothing checks the whole file"),
+    ("ch02.truncated_read", "C", "not a clean end"),
+    ("ch02.truncated_read", "d", "never invents data"),
+    ("ch02.truncated_read", 1, "one of the letters A, B, C, D"),
+    ("ch02.parse_token_example", fixed_scalar_tokens, "same number of values"),
+    ("ch02.parse_token_example", fixed_five_tokens, "variable-length feature"),
+    ("ch02.parse_token_example", sparse_tokens, "SparseTensor"),
+    ("ch02.parse_token_example", int32_tokens, "keep int64"),
+    ("ch02.parse_token_example", padded_tokens, "no padding"),
+    ("ch02.parse_token_example", eager_only, "inside Dataset.map"),
+    ("ch02.parse_token_example", swapped, "in the order (tokens, label)"),
+    ("ch02.parse_token_example", batch_of_one, "RaggedTensor"),
+
     ("ch02.row_to_example", all_floats, "int64_list"),
     ("ch02.row_to_example", latin1_strings, "UTF-8"),
     ("ch02.row_to_example", forgets_a_feature, "lacks the feature(s) ['sex']"),
@@ -223,6 +299,12 @@ WRONG_ANSWERS = [
 ]
 
 CORRECT_ANSWERS = [
+    ("ch02.tfrecord_size", "c"),
+    ("ch02.tfrecord_size", " C "),
+    ("ch02.truncated_read", "b"),
+    ("ch02.truncated_read", "B."),
+    ("ch02.parse_token_example", ragged_tokens),
+    ("ch02.parse_token_example", sequence_tokens),
     ("ch02.row_to_example", append_style_example),
     ("ch02.row_to_example", lambda row: ref.row_to_example(row).SerializeToString()),
     ("ch02.feature_spec", kind_letter_spec),
@@ -248,3 +330,21 @@ def test_reference_parses_back():
             "bmi": tf.io.FixedLenFeature([], tf.float32)}
     parsed = tf.io.parse_single_example(ref.row_to_example(row).SerializeToString(), spec)
     assert int(parsed["age"]) == 59 and parsed["sex"].numpy() == b"2" and float(parsed["bmi"]) == 32.5
+
+
+def test_tfrecord_size_truth_is_measured():
+    from mio_utils.exercises import ch02
+
+    assert [ch02.size_choice(r) for r in (0.5, 1.0, 2.0, 3.5)] == ["A", "B", "C", "D"]
+    record_bytes, npy_bytes = ch02._measured_sizes(500)
+    assert ch02.size_choice(record_bytes / npy_bytes) == ref.tfrecord_size
+
+
+def test_truncated_read_truth_is_measured():
+    from mio_utils.exercises import ch02
+
+    assert ch02.truncation_choice(0, True, 10) == "A" and ch02.truncation_choice(10, False, 10) == "D"
+    assert ch02.truncation_choice(5, False, 10) == "C"
+    complete, raised, before_cut, total = ch02._truncated_read()
+    assert (complete, raised) == (before_cut, True)
+    assert ch02.truncation_choice(complete, raised, total) == ref.truncated_read

@@ -1,5 +1,8 @@
 """Checkers for chapter 02 · Data formats."""
+import io
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -70,8 +73,11 @@ def _check_example(example, row):
 
 
 @exercise("ch02.row_to_example", SOLUTION,
-          hint="tf.train.Feature(int64_list=tf.train.Int64List(value=[v])) for ints, FloatList for floats, "
-               "BytesList(value=[v.encode('utf-8')]) for strings; wrap them in tf.train.Features(feature=...).")
+          hints=("Let each value's Python type choose one of the three list kinds of an Example (ints, floats, "
+                 "text); text has to become bytes first, and every list holds exactly one value.",
+                 "int -> a Feature with an int64_list, float -> a float_list, str -> a bytes_list of "
+                 "value.encode('utf-8'); the name -> Feature dict goes into tf.train.Features, and that into "
+                 "tf.train.Example."))
 def check_row_to_example(row_to_example):
     rng = hidden_rng()
     rows = [{"age": 59, "sex": "2", "bmi": 32.1, "visits": 2**40 + 1, "bmi_class": "obèse"},
@@ -133,8 +139,11 @@ def _example_of(frame, wanted, index):
 
 
 @exercise("ch02.feature_spec", SOLUTION,
-          hint="pd.api.types.is_integer_dtype -> tf.int64, is_float_dtype -> tf.float32, otherwise tf.string; "
-               "tf.io.FixedLenFeature([], dtype) for one value per row.")
+          hints=("A column's pandas dtype decides which of TFRecord's three types it is stored as, and each row "
+                 "holds exactly one value of it.",
+                 "integer dtypes of any width -> tf.int64, float dtypes -> tf.float32, anything else -> "
+                 "tf.string (pd.api.types.is_integer_dtype / is_float_dtype tell them apart); each entry is a "
+                 "FixedLenFeature of shape [] with that dtype."))
 def check_feature_spec(feature_spec):
     import tensorflow as tf
 
@@ -280,8 +289,11 @@ def _check_one_dataset(make_shuffled_batches, rng, n, batch_size):
 
 
 @exercise("ch02.make_shuffled_batches", SOLUTION,
-          hint="subclass keras.utils.PyDataset, call super().__init__(**kwargs), keep a permutation of the "
-               "indices from np.random.default_rng(seed), and draw a new one in on_epoch_end.")
+          hints=("Shuffle indices, not data: keep a permutation of 0..n-1; batch i is the i-th slice of it, and "
+                 "a fresh permutation from your own seeded generator replaces it when an epoch ends.",
+                 "subclass keras.utils.PyDataset and call super().__init__(**kwargs); len = ceil(n / batch_size); "
+                 "order = rng.permutation(n) with rng = np.random.default_rng(seed), drawn again in "
+                 "on_epoch_end; batch i = (x[order[i*b:(i+1)*b]], y[the same indices])."))
 def check_make_shuffled_batches(make_shuffled_batches):
     rng = hidden_rng()
     batch_size = int(rng.integers(3, 6))
@@ -289,3 +301,264 @@ def check_make_shuffled_batches(make_shuffled_batches):
     even = batch_size * int(rng.integers(3, 6))
     _check_one_dataset(make_shuffled_batches, rng, uneven, batch_size)
     _check_one_dataset(make_shuffled_batches, rng, even, batch_size)
+
+
+# ------------------------------------------------------------------ predict, then run: a TFRecord file's size
+SIZE_CHOICES = {
+    "A": "smaller than the .npy file",
+    "B": "about the same size (within 10%)",
+    "C": "about twice as large (1.1 to 3 times)",
+    "D": "at least three times as large",
+}
+
+
+def size_choice(ratio: float) -> str:
+    """The choice of exercise 2.1 that a measured size ratio (TFRecord bytes / .npy bytes) falls in."""
+    if ratio < 0.9:
+        return "A"
+    if ratio <= 1.1:
+        return "B"
+    return "C" if ratio < 3 else "D"
+
+
+def _measured_sizes(n_images: int):
+    """Write random 8x8x1 uint8 digits as a TFRecord of image Examples and as .npy; return both sizes."""
+    from mio_utils import formats
+
+    rng = hidden_rng()
+    images = rng.integers(0, 256, (n_images, 8, 8, 1), dtype=np.uint8)
+    labels = rng.integers(0, 10, n_images)
+    with tempfile.TemporaryDirectory() as folder:
+        record_bytes = formats.write_tfrecord(Path(folder) / "digits.tfrecord", images, labels).stat().st_size
+    npy = io.BytesIO()
+    np.save(npy, images)
+    return record_bytes, len(npy.getvalue())
+
+
+def choice(answer, choices, example: str = "A") -> str:
+    """A learner's letter, upper-cased and stripped, or a Mismatch in plain words."""
+    letters = ", ".join(choices)
+    if not isinstance(answer, str):
+        shown = repr(answer)[:40]
+        raise Mismatch(f"answer with one of the letters {letters} as a string, e.g. my_prediction = \"{example}\"; "
+                       f"got the {type(answer).__name__} {shown}.")
+    letter = answer.strip().upper().rstrip(".)")
+    if letter not in choices:
+        raise Mismatch(f"{answer[:40]!r} is not one of the choices {letters}; write just the letter, "
+                       f"e.g. my_prediction = \"{example}\".")
+    return letter
+
+
+@exercise("ch02.tfrecord_size", SOLUTION, kind="prediction",
+          hints=("Look at what one Example holds besides the 64 pixel bytes, and what a TFRecord file adds around "
+                 "each record; the .npy file pays its fixed costs once for the whole array.",
+                 "per record: 16 bytes of framing (length, a checksum of the length, a checksum of the data) + "
+                 "the Example's feature names 'image', 'shape', 'label', their tags and lengths, the three shape "
+                 "numbers and the label; compare that total with 64 bytes of pixels."))
+def check_tfrecord_size(prediction):
+    letter = choice(prediction, SIZE_CHOICES, example="B")
+    n_images = 1000
+    record_bytes, npy_bytes = _measured_sizes(n_images)
+    ratio = record_bytes / npy_bytes
+    truth = size_choice(ratio)
+    per_record = record_bytes / n_images
+    overhead = per_record - 64
+    why = (f"each record carries 16 bytes of framing (its length, a checksum of the length, a checksum of the "
+           f"data) and its Example repeats the names 'image', 'shape' and 'label', the three shape numbers and "
+           f"the label: {overhead:.0f} bytes around 64 bytes of pixels ({per_record:.0f} per record), while the "
+           f".npy file pays one 128-byte header for the whole array.")
+    if letter != truth:
+        wrong = {
+            "A": "a TFRecord file is not compressed (unless you ask for GZIP), and it stores more than the pixels: ",
+            "B": "both do store one byte per pixel, but that is not all a record holds: ",
+            "C": "the overhead is not what you think: ",
+            "D": "the pixels go in as one bytes value (raw uint8, one byte each), not as a list of numbers; the "
+                 "growth is a fixed cost per record: ",
+        }[letter]
+        raise Mismatch(f"{letter}, {SIZE_CHOICES[letter]}, is not what happens: {wrong}{why}")
+    return (f"{truth}: measured on {n_images} random 8x8 images, the TFRecord file has {record_bytes:,} bytes and "
+            f"the .npy file {npy_bytes:,}, {ratio:.2f} times as many. Why: {why} The cost is per record, so it "
+            f"matters only for tiny examples: for a 224x224x3 photo (150,528 bytes of pixels) the same overhead "
+            f"is under 0.1%.")
+
+
+# ------------------------------------------------------------------ predict, then run: a truncated TFRecord file
+TRUNCATION_CHOICES = {
+    "A": "it raises an error at once, before yielding any record",
+    "B": "it yields every complete record, then raises an error",
+    "C": "it yields the complete records and stops without an error, like a shorter file",
+    "D": "it yields every record, the cut one filled up with zeros",
+}
+
+
+def truncation_choice(complete: int, raised: bool, total: int) -> str:
+    """The choice of exercise 2.2 that describes what reading a file cut inside a record did."""
+    if complete >= total:
+        return "D"
+    if raised:
+        return "A" if complete == 0 else "B"
+    return "C"
+
+
+def read_until_damage(path):
+    """Read a TFRecord file with a plain TFRecordDataset: (records yielded, whether DataLossError came)."""
+    import tensorflow as tf
+
+    complete = 0
+    try:
+        for _ in tf.data.TFRecordDataset(str(path)):
+            complete += 1
+    except tf.errors.DataLossError:
+        return complete, True
+    return complete, False
+
+
+def _truncated_read():
+    """Write random digits, cut a copy in the middle of a record, read it: (complete, raised, before_cut, total)."""
+    from mio_utils import formats
+
+    rng = hidden_rng()
+    total = int(rng.integers(20, 60))
+    images = rng.integers(0, 256, (total, 8, 8, 1), dtype=np.uint8)
+    with tempfile.TemporaryDirectory() as folder:
+        path = formats.write_tfrecord(Path(folder) / "digits.tfrecord", images, rng.integers(0, 10, total))
+        data = path.read_bytes()
+        record = len(data) // total  # every record has the same size here
+        before_cut = int(rng.integers(1, total - 1))
+        damaged = path.with_name("cut.tfrecord")
+        damaged.write_bytes(data[:before_cut * record + record // 2])
+        complete, raised = read_until_damage(damaged)
+    return complete, raised, before_cut, total
+
+
+@exercise("ch02.truncated_read", SOLUTION, kind="prediction",
+          hints=("A TFRecord file has no index and no footer: the reader learns a record is damaged only when it "
+                 "reaches that record, and it has handed out the earlier ones by then.",
+                 "each record starts with its length; the reader trusts it, tries to read that many bytes, and "
+                 "finds fewer: TensorFlow reports that as a DataLossError for the cut record only."))
+def check_truncated_read(prediction):
+    letter = choice(prediction, TRUNCATION_CHOICES, example="A")
+    complete, raised, before_cut, total = _truncated_read()
+    truth = truncation_choice(complete, raised, total)
+    why = (f"a file of {total} records cut in the middle of record {before_cut + 1}: tf.data yielded "
+           f"{complete} records" + (", then raised DataLossError" if raised else " and stopped") + ". Each "
+           "record starts with its length, and the file has no index, so the reader finds the damage only "
+           "when that length promises more bytes than are left.")
+    if letter != truth:
+        wrong = {
+            "A": "nothing checks the whole file before reading starts: ",
+            "B": "look again at what the reader does: ",
+            "C": "a cut inside a record is not a clean end: ",
+            "D": "TensorFlow never invents data: ",
+        }[letter]
+        raise Mismatch(f"{letter}, {TRUNCATION_CHOICES[letter]}, is not what happens: {wrong}{why}")
+    return (f"{truth}: {why} A training loop would have learned from the complete records before crashing. "
+            "And a cut that falls exactly between two records gives answer C, a clean but shorter file: that "
+            "is why a careful reader also checks how many records it expected.")
+
+
+# ------------------------------------------------------------------ a variable-length feature
+def token_record(tokens, label) -> bytes:
+    """A serialized Example with a variable-length int64 feature ``tokens`` and one int64 ``label``."""
+    import tensorflow as tf
+
+    feature = {
+        "tokens": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(t) for t in tokens])),
+        "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)])),
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def _parsed_pair(result, n_tokens):
+    """(tokens, label) as NumPy arrays from what the learner returned for a record of n_tokens, or explain."""
+    import tensorflow as tf
+
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Mismatch(f"for a record of {n_tokens} token(s) your function returned a {type(result).__name__}; "
+                       "return a pair (tokens, label).")
+    tokens, label = result
+    if isinstance(tokens, tf.SparseTensor):
+        raise Mismatch("tokens is a SparseTensor (what VarLenFeature parses to); return an ordinary 1-D tensor: "
+                       "tf.sparse.to_dense turns one into the other.")
+    if isinstance(tokens, tf.RaggedTensor):
+        raise Mismatch(f"tokens is a RaggedTensor of shape {tokens.shape}; for one record return an ordinary 1-D "
+                       "tensor (parse the record with parse_single_example, or take row 0).")
+    try:
+        tokens = np.asarray(tokens.numpy() if hasattr(tokens, "numpy") else tokens)
+        label = np.asarray(label.numpy() if hasattr(label, "numpy") else label)
+    except Exception:  # noqa: BLE001 - objects that are not tensors or arrays
+        raise Mismatch("your function should return two tensors (tokens, label).") from None
+    if tokens.ndim == 0 and label.ndim == 1:
+        raise Mismatch("the first value you return is a single number and the second a list: return the pair in "
+                       "the order (tokens, label).")
+    if tokens.ndim == 0 and n_tokens == 1:
+        raise Mismatch("for a record of one token, tokens is a single number (shape ()): a FixedLenFeature with "
+                       "shape [] reads exactly one value per record. Return a 1-D tensor of all the record's "
+                       "tokens, whatever their number.")
+    return tokens, label
+
+
+def _compare_tokens(tokens, label, want_tokens, want_label, where):
+    if tokens.dtype != np.int64:
+        raise Mismatch(f"{where} tokens has dtype {tokens.dtype}; keep int64, the only integer type TFRecord has "
+                       "(token ids can exceed int32).")
+    if tokens.shape != (len(want_tokens),):
+        raise Mismatch(f"{where} tokens has shape {tokens.shape}; expected ({len(want_tokens)},), one value per "
+                       "token, no padding.")
+    if not np.array_equal(tokens, want_tokens):
+        raise Mismatch(f"{where} tokens are {tokens[:6].tolist()}...; expected {list(want_tokens)[:6]}...")
+    if label.shape != () or label.dtype.kind not in "iu" or int(label) != want_label:
+        raise Mismatch(f"{where} label is {label.tolist()!r} (shape {label.shape}); expected the number "
+                       f"{want_label}, a scalar.")
+
+
+@exercise("ch02.parse_token_example", SOLUTION,
+          hints=("A FixedLenFeature needs the same number of values in every record; a list whose length changes "
+                 "from record to record needs a variable-length feature, then an ordinary 1-D tensor.",
+                 "spec: tokens -> tf.io.VarLenFeature(tf.int64) (it parses to a SparseTensor: tf.sparse.to_dense "
+                 "makes it 1-D) or tf.io.RaggedFeature(tf.int64); label -> tf.io.FixedLenFeature([], tf.int64); "
+                 "then tf.io.parse_single_example(serialized, spec)."))
+def check_parse_token_example(parse_token_example):
+    import tensorflow as tf
+
+    rng = hidden_rng()
+    lengths = [1] + [int(n) for n in rng.permutation([0, 3, int(rng.integers(5, 12)), int(rng.integers(20, 40))])]
+    cases = []
+    for n in lengths:
+        tokens = rng.integers(0, 30_000, n).astype(np.int64)
+        if n > 3:
+            tokens[int(rng.integers(0, n))] = 2**33 + int(rng.integers(0, 1000))  # beyond int32
+        cases.append((tokens, int(rng.integers(0, 5))))
+    outcomes = []
+    for tokens, label in cases:
+        try:
+            outcomes.append(call(parse_token_example, tf.constant(token_record(tokens, label))))
+        except Mismatch as why:
+            outcomes.append(why)
+    worked = [len(t) for (t, _), out in zip(cases, outcomes) if not isinstance(out, Mismatch)]
+    failed = [(len(t), out) for (t, _), out in zip(cases, outcomes) if isinstance(out, Mismatch)]
+    if failed:
+        length, why = failed[0]
+        if "parse serialized Example" in str(why):
+            why = "tf.io could not parse its tokens with your spec (Can't parse serialized Example)."
+        if worked:
+            raise Mismatch(f"your function parses records of {sorted(set(worked))} token(s) but fails on one of "
+                           f"{length}: {why} A FixedLenFeature expects the same number of values in every "
+                           "record; a list whose length varies needs a variable-length feature.")
+        if "Can't parse" in str(why):
+            raise Mismatch(f"on a record of {length} token(s) {why} A FixedLenFeature expects the same number of "
+                           "values in every record; a list whose length varies needs a variable-length feature.")
+        raise why
+    for (tokens, label), result in zip(cases, outcomes):
+        got_tokens, got_label = _parsed_pair(result, len(tokens))
+        _compare_tokens(got_tokens, got_label, tokens, label, f"for a record of {len(tokens)} token(s)")
+    records = tf.data.Dataset.from_tensor_slices([token_record(t, y) for t, y in cases])
+    try:
+        mapped = [(t.numpy(), y.numpy()) for t, y in records.map(parse_token_example)]
+    except Exception as error:  # noqa: BLE001 - the learner's function, traced as a graph, failed
+        raise Mismatch(f"your function works on one record but fails inside Dataset.map, which runs it as a graph "
+                       f"on symbolic tensors ({type(error).__name__}: {str(error)[:160]}). Use TensorFlow ops "
+                       "only: no .numpy(), no Python lists built from tensor values.") from None
+    for (tokens, label), (got_tokens, got_label) in zip(cases, mapped):
+        _compare_tokens(np.asarray(got_tokens), np.asarray(got_label), tokens, label,
+                        f"inside Dataset.map, for a record of {len(tokens)} token(s)")
