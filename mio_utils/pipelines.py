@@ -1,6 +1,8 @@
 """Input pipelines from naive to optimised, over generated TFRecord shards with a simulated read latency.
 
-Taught in chapter 03 (input pipelines and I/O). ``python -m mio_utils.bench`` uses these pipelines.
+Taught in chapter 03 (input pipelines and I/O). The pipelines themselves (:func:`build_pipeline` and its
+``VARIANTS``) are written out in the chapter's ``# @save`` cell and copied into the generated block at the
+end of this module; ``python -m mio_utils.bench`` uses them. The rest is plumbing.
 
 Local SSDs are so fast that a laptop never shows why input pipelines matter. Training data usually
 lives further away (network file systems, object stores), where every read waits for a round trip.
@@ -19,8 +21,8 @@ import numpy as np
 import tensorflow as tf
 from tensorflow.python.framework import config  # internal: tf.config has no public "disable"
 
+from . import formats
 from .env import cache_dir
-from .formats import parse_image_batch, parse_image_example, write_tfrecord
 
 IMAGE_SHAPE = (32, 32, 3)
 NUM_CLASSES = 10
@@ -76,7 +78,7 @@ def write_shards(n_shards: int = 8, records_per_shard: int = 256, seed: int = 0,
         images, labels = images[:n][order], labels[:n][order]
     for i, path in enumerate(paths):
         part = slice(i * records_per_shard, (i + 1) * records_per_shard)
-        write_tfrecord(path, images[part], labels[part])
+        formats.write_tfrecord(path, images[part], labels[part])
     return [str(p) for p in paths]
 
 
@@ -97,20 +99,25 @@ def record_latency_s(record: bytes, latency_ms: float, jitter: float = 0.0) -> f
     return latency_ms / 1000 * (1 - jitter + jitter * -np.log(u))
 
 
-def simulated_read(latency_ms: float, jitter: float = 0.0):
+def simulated_read(latency_ms: float, jitter: float = 0.0, log: list | None = None):
     """A function for ``Dataset.map`` that waits like storage would, then returns the records unchanged.
 
     It accepts one serialized record or a batch of them and sleeps ``latency_ms`` *per record*, so
     reading a batch in one call saves Python overhead but never the latency itself (no cheating).
     The wrapped function is declared ``stateful=False``: it has no state that matters, and under
     ``tf.config.experimental.enable_op_determinism()`` tf.data runs *stateful* map functions one at a
-    time, whatever ``num_parallel_calls`` says. Used in chapter 03 through :func:`build_pipeline`.
+    time, whatever ``num_parallel_calls`` says. ``log``, a list, receives ``(start, end)``
+    (``time.perf_counter()`` seconds) of every call, for a timeline. Used in chapter 03 through
+    :func:`build_pipeline`.
     """
     record_latency_s(b"", latency_ms, jitter)  # validates the arguments now, not inside a tf.data thread
 
     def wait(records):
         batch = np.atleast_1d(records)
+        started = time.perf_counter()
         time.sleep(sum(record_latency_s(r, latency_ms, jitter) for r in batch))
+        if log is not None:
+            log.append((started, time.perf_counter()))  # list.append is atomic: safe from many threads
         return records
 
     def read(records):
@@ -121,90 +128,9 @@ def simulated_read(latency_ms: float, jitter: float = 0.0):
     return read
 
 
-# ------------------------------------------------------------------------------------ the pipelines
-# The table's rows: naive, one optimisation at a time, then all together.
-VARIANTS = {
-    "naive": dict(),
-    "+ prefetch": dict(prefetch=True),
-    "+ parallel map": dict(parallel=16),
-    "+ interleave": dict(interleave=8),
-    "+ vectorised map": dict(vectorised=True),
-    "+ cache (from epoch 2)": dict(cache=True),
-    "all together": dict(interleave=8, parallel=4, vectorised=True, prefetch=True),
-}
 # Threads for the pipeline's functions. Waiting for I/O occupies no core, so an I/O-bound pipeline
 # wants many more threads than the machine has cores (tf.data's default pool has one per core).
 IO_THREADS = 32
-
-
-def build_pipeline(files, *, batch_size: int = 64, latency_ms: float = 5.0, jitter: float = 0.0,
-                   interleave: int = 0, parallel: int = 0, vectorised: bool = False, prefetch: bool = False,
-                   cache: bool | str = False, deterministic: bool = True, repeat: bool = False):
-    """A training input pipeline over TFRecord ``files``; each keyword switches on one optimisation.
-
-    - naive (all off): shards one after another, each record read (with latency), parsed, then batched.
-    - ``parallel=P``: ``P`` reads (and parses) in flight at once (``map(num_parallel_calls=P)``), on an
-      unbounded thread pool because waiting on I/O occupies no core.
-    - ``interleave=S``: read ``S`` shards at once (``interleave``), each shard still read in order.
-    - ``vectorised``: batch first, then read and parse a whole batch per call (``parse_example``).
-    - ``cache``: keep parsed batches after the first epoch, in memory (``True``) or in a file (a path).
-    - ``prefetch``: prepare the next batches while the model trains on this one.
-
-    ``deterministic=False`` lets parallel stages hand out whichever element is ready first;
-    ``repeat`` makes the stream endless (for benchmarks). The pipeline runs on ``IO_THREADS`` threads.
-    tf.data's default graph rewrites (which parallelise maps, fuse map and batch into an asynchronous
-    op, and inject a prefetch) are switched off, so each variant does only what its keywords say.
-    Batches have exactly ``batch_size`` elements. Taught in chapter 03.
-    """
-    if not files:
-        raise ValueError("build_pipeline needs at least one TFRecord file.")
-    if batch_size < 1 or interleave < 0 or parallel < 0:
-        raise ValueError("need batch_size >= 1, interleave >= 0, parallel >= 0; "
-                         f"got {batch_size}, {interleave}, {parallel}.")
-    read = simulated_read(latency_ms, jitter)
-    calls = parallel or None
-
-    def shard_records(path):
-        records = tf.data.TFRecordDataset(path)
-        if vectorised:
-            records = records.batch(batch_size, drop_remainder=True)
-        return records.map(read, num_parallel_calls=calls, deterministic=deterministic if calls else None,
-                           use_unbounded_threadpool=bool(calls))
-
-    paths = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
-    if repeat and not cache:
-        paths = paths.repeat()  # repeat the file list: no pause at epoch boundaries
-    if interleave:
-        dataset = paths.interleave(shard_records, cycle_length=interleave, num_parallel_calls=interleave,
-                                   deterministic=deterministic)
-    else:
-        dataset = paths.flat_map(shard_records)
-    if vectorised:
-        dataset = dataset.map(lambda batch: parse_image_batch(batch, IMAGE_SHAPE),
-                              num_parallel_calls=calls, deterministic=deterministic if calls else None)
-    else:
-        dataset = dataset.map(parse_image_example, num_parallel_calls=calls,
-                              deterministic=deterministic if calls else None)
-        dataset = dataset.batch(batch_size, drop_remainder=True)
-    dataset = dataset.map(lambda x, y: (tf.ensure_shape(x, [batch_size, *IMAGE_SHAPE]), y))
-    if cache:
-        dataset = dataset.cache(cache if isinstance(cache, str) else "")
-        if repeat:
-            dataset = dataset.repeat()
-    if prefetch:
-        dataset = dataset.prefetch(tf.data.AUTOTUNE)
-    return dataset.with_options(_explicit_options(deterministic))
-
-
-def _explicit_options(deterministic: bool = True):
-    """Options under which a pipeline does exactly what its code says, on ``IO_THREADS`` threads."""
-    options = tf.data.Options()
-    # No silent rewrites: by default tf.data parallelises stateless maps, fuses map + batch into an
-    # asynchronous op and injects a prefetch, any of which would quietly overlap the "naive" pipeline.
-    options.experimental_optimization.apply_default_optimizations = False
-    options.threading.private_threadpool_size = IO_THREADS
-    options.deterministic = deterministic
-    return options
 
 
 def pipeline_stages(files, *, batch_size: int = 64, latency_ms: float = 5.0):
@@ -215,14 +141,65 @@ def pipeline_stages(files, *, batch_size: int = 64, latency_ms: float = 5.0):
     """
     records = tf.data.TFRecordDataset([str(f) for f in files])
     read = records.map(simulated_read(latency_ms))
-    parsed = read.map(parse_image_example)
+    parsed = read.map(formats.parse_image_example)
     stages = {
         "TFRecord files only": (records, 1),
         "+ simulated read": (read, 1),
         "+ parse": (parsed, 1),
         "+ batch": (parsed.batch(batch_size, drop_remainder=True), batch_size),
     }
-    return {name: (dataset.with_options(_explicit_options()), n) for name, (dataset, n) in stages.items()}
+    return {name: (dataset.with_options(explicit_options()), n) for name, (dataset, n) in stages.items()}
+
+
+_STAGE_OPS = {"TensorSliceDataset": "file names", "TFRecordDataset": "TFRecords", "RepeatDataset": "repeat",
+              "FlatMapDataset": "flat_map", "ParallelInterleaveDatasetV4": "interleave", "MapDataset": "map",
+              "ParallelMapDatasetV2": "map", "BatchDatasetV2": "batch", "CacheDatasetV2": "cache",
+              "PrefetchDataset": "prefetch"}
+
+
+def stage_names(dataset) -> list[str]:
+    """The stages of a tf.data pipeline, from its source to its output, read from the dataset's graph.
+
+    ``map(read) x4`` is a map of the Python function ``read`` with 4 calls in flight (``xAUTOTUNE``: tf.data
+    chooses); the stages a ``flat_map`` or ``interleave`` runs per shard are shown in brackets. Taught in
+    chapter 03.
+    """
+    graph = tf.compat.v1.GraphDef()
+    graph.ParseFromString(dataset._as_serialized_graph().numpy())  # noqa: SLF001 - inspection only
+    functions = {f.signature.name: f for f in graph.library.function}
+
+    def constant(nodes, name):
+        node = nodes.get(name.split(":")[0].lstrip("^"))
+        if node is None or node.op != "Const":
+            return None
+        value = int(tf.make_ndarray(node.attr["value"].tensor))
+        return "AUTOTUNE" if value == tf.data.AUTOTUNE else str(value)
+
+    def describe(node, nodes):
+        label = _STAGE_OPS[node.op]
+        function = functions.get(node.attr["f"].func.name) if "f" in node.attr else None
+        if function is not None and "read_one_file" in function.signature.name:
+            return "TFRecords"  # TFRecordDataset's own flat_map over its file names
+        if function is not None and label == "map":
+            python_name = function.signature.name.removeprefix("__inference_Dataset_map_").rsplit("_", 1)[0]
+            label = f"map({python_name})"
+        elif function is not None:  # flat_map, interleave: the stages run per shard
+            inner = [n for n in function.node_def if n.op in _STAGE_OPS and n.op != "TensorSliceDataset"]
+            inner_nodes = {n.name: n for n in function.node_def}
+            label += "[" + " -> ".join(describe(n, inner_nodes) for n in inner) + "]"
+        if node.op in ("ParallelMapDatasetV2", "ParallelInterleaveDatasetV4"):
+            calls = constant(nodes, node.input[-1])  # num_parallel_calls is the last input
+            label += f" x{calls}" if calls else ""
+        return label
+
+    nodes = {n.name: n for n in graph.node}
+    chain, name = [], next(n for n in graph.node if n.op == "_Retval").input[0]
+    while name:
+        node = nodes[name.split(":")[0]]
+        if node.op in _STAGE_OPS:
+            chain.append(describe(node, nodes))
+        name = next((i for i in node.input if not i.startswith("^") and nodes[i.split(":")[0]].op != "Const"), None)
+    return chain[::-1]
 
 
 @contextlib.contextmanager
@@ -241,3 +218,101 @@ def op_determinism(enabled: bool):
         yield
     finally:
         (config.enable_op_determinism if before else config.disable_op_determinism)()
+
+
+# ---- @save from chapters/03_input_pipelines_io.ipynb: generated, edit the chapter and run `make export` ----
+def explicit_options(deterministic=True):
+    """tf.data options under which a pipeline does exactly what its code says, on ``IO_THREADS`` threads.
+
+    By default tf.data rewrites a pipeline behind your back: it parallelises stateless maps, fuses ``map``
+    and ``batch`` into one asynchronous step and adds a final ``prefetch``, any of which would quietly
+    speed up the "naive" pipeline. Taught in chapter 03.
+    """
+    options = tf.data.Options()
+    options.experimental_optimization.apply_default_optimizations = False  # no hidden rewrites
+    options.threading.private_threadpool_size = IO_THREADS  # waiting for I/O needs threads, not cores
+    options.deterministic = deterministic  # parallel stages hand out elements in input order
+    return options
+
+
+def build_pipeline(files, *, batch_size=64, latency_ms=5.0, jitter=0.0, interleave=0, parallel=0,
+                   vectorised=False, cache=False, prefetch=False, deterministic=True, repeat=False,
+                   read_log=None):
+    """A training input pipeline over TFRecord ``files``; each keyword switches on one technique.
+
+    - all off (naive): shards one after another, each record read (with latency), parsed, then batched;
+    - ``interleave=S``: read ``S`` shards at once, each still in order;
+    - ``parallel=P``: ``P`` reads (and parses) in flight at once in each ``map``;
+    - ``vectorised``: batch first, then read and parse a whole batch per call;
+    - ``cache``: keep the parsed batches after the first epoch, in memory (``True``) or in a file (a path);
+    - ``prefetch``: prepare the next batches while the model trains on this one.
+
+    ``interleave`` and ``parallel`` also accept ``tf.data.AUTOTUNE`` (tf.data then chooses).
+    ``deterministic=False`` lets parallel stages hand out whichever element is ready first; ``repeat`` makes
+    the stream endless (for benchmarks); ``read_log``, a list, receives ``(start, end)`` of every read.
+    Batches hold exactly ``batch_size`` examples. Taught in chapter 03.
+    """
+    if not files:
+        raise ValueError("build_pipeline needs at least one TFRecord file.")
+    if batch_size < 1 or (interleave < 0 and interleave != tf.data.AUTOTUNE) or (
+            parallel < 0 and parallel != tf.data.AUTOTUNE):
+        raise ValueError("need batch_size >= 1, and interleave and parallel >= 0 or tf.data.AUTOTUNE; "
+                         f"got {batch_size}, {interleave}, {parallel}.")
+    if vectorised:  # each shard is batched on its own, so a shard smaller than a batch would yield nothing
+        smallest = min(int(tf.data.TFRecordDataset(f).reduce(0, lambda n, _: n + 1)) for f in files)
+        if smallest < batch_size:
+            raise ValueError(f"vectorised=True batches each shard separately, but a shard holds only {smallest} "
+                             f"records, fewer than batch_size={batch_size}: it would yield no batch (and with "
+                             "repeat=True the pipeline could wait forever). Use a smaller batch or larger shards.")
+    read = simulated_read(latency_ms, jitter, log=read_log)  # waits like remote storage, per record
+    calls = parallel or None  # None: one call at a time
+
+    def read_shard(path):
+        records = tf.data.TFRecordDataset(path)
+        if vectorised:
+            records = records.batch(batch_size, drop_remainder=True)  # then one read per batch
+        return records.map(read, num_parallel_calls=calls, use_unbounded_threadpool=True)
+
+    def parse_batch(records):  # one parse_example call for the whole batch
+        return formats.parse_image_batch(records, IMAGE_SHAPE)
+
+    def static_shape(images, labels):  # tell Keras the batch shape, which tf.data cannot know here
+        return tf.ensure_shape(images, [batch_size, *IMAGE_SHAPE]), labels
+
+    paths = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    if repeat and not cache:
+        paths = paths.repeat()  # an endless list of shards: no pause at the end of an epoch
+    if interleave:
+        dataset = paths.interleave(read_shard, cycle_length=interleave, num_parallel_calls=interleave)
+    else:
+        dataset = paths.flat_map(read_shard)  # one shard after another
+    if vectorised:
+        dataset = dataset.map(parse_batch, num_parallel_calls=calls)
+    else:
+        dataset = dataset.map(formats.parse_image_example, num_parallel_calls=calls)
+        dataset = dataset.batch(batch_size, drop_remainder=True)
+    dataset = dataset.map(static_shape)
+    if cache:
+        dataset = dataset.cache(cache if isinstance(cache, str) else "")  # "": in memory
+        if repeat:
+            dataset = dataset.repeat()
+    if prefetch:
+        dataset = dataset.prefetch(tf.data.AUTOTUNE)
+    return dataset.with_options(explicit_options(deterministic))
+
+
+# The table's rows: naive, one technique at a time, then all together (keyword arguments of build_pipeline).
+VARIANTS = {
+    "naive": dict(),
+    "+ prefetch": dict(prefetch=True),
+    "+ parallel map": dict(parallel=16),
+    "+ interleave": dict(interleave=8),
+    "+ vectorised map": dict(vectorised=True),
+    "+ cache (from epoch 2)": dict(cache=True),
+    # 8 shards at once x 4 batch reads in flight per shard = 32 reads in flight, one per IO_THREADS thread
+    "all together": dict(interleave=8, parallel=4, vectorised=True, prefetch=True),
+    # what most code online writes: let tf.data choose every degree of parallelism
+    "all together, AUTOTUNE": dict(interleave=tf.data.AUTOTUNE, parallel=tf.data.AUTOTUNE, vectorised=True,
+                                   prefetch=True),
+}
+# ---- end @save from chapters/03_input_pipelines_io.ipynb ----

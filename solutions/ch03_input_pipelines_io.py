@@ -1,23 +1,30 @@
 """Reference answers for chapter 03 · Input pipelines and I/O."""
-from collections import OrderedDict
-
 import numpy as np
 import tensorflow as tf
 
 from mio_utils import formats, pipelines
 
+# 3.1 (predict, then run): interleave(cycle_length=4) keeps 4 reads waiting at once, so about 4x the examples/s.
+interleave_speedup = 4
 
-def lru_hit_rate(accesses, capacity):
-    """Fraction of accesses served by a least-recently-used cache holding at most `capacity` keys."""
-    cache, hits = OrderedDict(), 0
-    for key in accesses:
+
+def optimal_hit_rate(accesses, capacity):
+    """Belady's rule: on a miss with a full cache, evict the key whose next use lies furthest in the future."""
+    accesses = list(accesses)
+    next_use, seen_later = [], {}
+    for position in reversed(range(len(accesses))):  # next_use[i]: where accesses[i] is needed again
+        next_use.append(seen_later.get(accesses[position], float("inf")))
+        seen_later[accesses[position]] = position
+    next_use.reverse()
+    cache, hits = {}, 0  # cached key -> position of its next use
+    for position, key in enumerate(accesses):
         if key in cache:
             hits += 1
-            cache.move_to_end(key)  # now the most recently used
-        elif capacity > 0:
-            cache[key] = True
-            if len(cache) > capacity:
-                cache.popitem(last=False)  # evict the least recently used
+        elif capacity == 0:
+            continue
+        elif len(cache) == capacity:
+            del cache[max(cache, key=cache.get)]  # needed last (or never)
+        cache[key] = next_use[position]
     return hits / len(accesses) if accesses else 0.0
 
 

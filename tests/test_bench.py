@@ -70,28 +70,58 @@ def test_input_bound_ratio_near_one_for_memory_and_large_for_a_slow_pipeline(ste
         bench.input_bound_ratio(in_memory, step, steps=0)
 
 
-def test_run_table_and_format(monkeypatch):
-    monkeypatch.setattr(pipelines, "VARIANTS", {"naive": {}, "all together": dict(parallel=4, prefetch=True)})
-    table = bench.run_table(n_shards=2, records_per_shard=16, batch_size=8, latency_ms=1.0, steps=1, pairs=2,
-                            min_seconds=0.0, verbose=False, min_speedup=99)
+def test_run_table_and_format(tmp_path, step_and_batches):
+    step, _ = step_and_batches
+    files = pipelines.write_shards(2, 16, root=tmp_path)
+    variants = {"naive": {}, "all together": dict(parallel=4, prefetch=True)}
+    table = bench.run_table(variants, files=files, step=step, batch_size=8, latency_ms=1.0, steps=1, pairs=2,
+                            min_seconds=0.0, verbose=False)
     assert list(table.index) == ["naive", "all together", bench.CONTROL]
     assert list(table.columns) == ["pipeline alone (ex/s)", "training (ex/s)", "speed-up", "input-bound ratio",
                                    "step in memory (ms)"]
     assert table.loc["naive", "speed-up"] == 1.0 and (table["training (ex/s)"] > 0).all()
     text = bench.format_table(table)
     assert "all together" in text and "x" in text
+    with pytest.raises(TypeError):  # a misspelt setting is an error, not silently ignored
+        bench.run_table(variants, files=files, step=step, batch_size=8, latency_ms=1.0, steps=1, pairs=2,
+                        min_seconds=0.0, min_speedp=3)
 
 
-def test_command_line(monkeypatch, capsys):
-    monkeypatch.setattr(pipelines, "VARIANTS", {"naive": {}, "all together": dict(parallel=4, prefetch=True)})
-    monkeypatch.setitem(bench.SETTINGS, "smoke", dict(bench.SETTINGS["smoke"], n_shards=2, records_per_shard=16,
-                                                      batch_size=8, steps=1, pairs=2, min_seconds=0.0,
-                                                      min_speedup=0.0, max_input_bound_ratio=float("inf")))
-    assert bench.main(["--profile", "smoke", "--latency-ms", "1"]) == 0
-    out = capsys.readouterr().out
-    assert "simulated latency 1 ms" in out and "all together" in out and "met" in out
-    with pytest.raises(SystemExit):
-        bench.main(["--latency-ms", "-1"])
+def test_run_table_uses_the_given_builder(tmp_path, step_and_batches):
+    step, _ = step_and_batches
+    files = pipelines.write_shards(2, 16, root=tmp_path)
+    calls = []
+
+    def build(files, **keywords):
+        calls.append(keywords)
+        return pipelines.build_pipeline(files, **keywords)
+
+    bench.run_table({"mine": dict(parallel=2)}, files=files, step=step, batch_size=8, latency_ms=0.0, steps=1,
+                    pairs=1, min_seconds=0.0, build=build, verbose=False)
+    assert dict(parallel=2, batch_size=8, latency_ms=0.0, repeat=True) in calls
+
+
+def test_timeline_records_reads_waits_and_steps(tmp_path, step_and_batches):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    step, _ = step_and_batches
+    files = pipelines.write_shards(2, 16, root=tmp_path)
+    timelines = {}
+    for name, keywords in {"naive": {}, "parallel": dict(parallel=4, prefetch=True)}.items():
+        log = []
+        dataset = pipelines.build_pipeline(files, batch_size=8, latency_ms=2.0, repeat=True, read_log=log, **keywords)
+        timelines[name] = bench.record_timeline(dataset, step, log, steps=3)
+    naive = timelines["naive"]
+    assert set(naive) == {"read", "wait for a batch", "train step"} and len(naive["train step"]) == 3
+    assert len(naive["read"]) >= 16, "8 records per batch, read one by one, for at least 2 of the 3 steps"
+    assert all(0 <= start <= end for spans in naive.values() for start, end in spans)
+    assert all(w_end <= s_start + 1e-9 for (_, w_end), (s_start, _) in zip(naive["wait for a batch"],
+                                                                            naive["train step"]))
+    placed, lanes = bench._lanes([(0, 2), (1, 3), (2, 4), (5, 6)])
+    assert lanes == 2 and [lane for lane, _, _ in placed] == [0, 1, 0, 0]
+    fig = bench.plot_timeline(timelines)
+    assert len(fig.axes) == 2
 
 
 def test_settings_share_keys():

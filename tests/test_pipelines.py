@@ -117,6 +117,34 @@ def test_build_pipeline_rejects_bad_arguments(shards):
         pipelines.build_pipeline([])
     with pytest.raises(ValueError, match="batch_size >= 1"):
         pipelines.build_pipeline(shards, batch_size=0)
+    with pytest.raises(ValueError, match="tf.data.AUTOTUNE"):
+        pipelines.build_pipeline(shards, parallel=-2)
+
+
+def test_vectorised_shards_smaller_than_a_batch_are_refused(shards):
+    """Each shard is batched on its own: 16 records cannot fill a batch of 32, and with repeat=True the
+    pipeline would wait forever for one."""
+    with pytest.raises(ValueError, match="fewer than batch_size=32"):
+        pipelines.build_pipeline(shards, batch_size=32, latency_ms=0, vectorised=True, repeat=True)
+    assert sum(1 for _ in pipelines.build_pipeline(shards, batch_size=16, latency_ms=0, vectorised=True)) == 4
+
+
+def test_autotune_row_and_stage_names(shards):
+    keywords = pipelines.VARIANTS["all together, AUTOTUNE"]
+    autotuned = pipelines.build_pipeline(shards, batch_size=8, latency_ms=0, **keywords)
+    stages = pipelines.stage_names(autotuned)
+    assert stages[0] == "file names" and stages[-1] == "prefetch"
+    assert "interleave[TFRecords -> batch -> map(read) xAUTOTUNE] xAUTOTUNE" in stages
+    naive = pipelines.stage_names(pipelines.build_pipeline(shards, batch_size=8, latency_ms=0))
+    assert naive == ["file names", "flat_map[TFRecords -> map(read)]", "map(parse_image_example)", "batch",
+                     "map(static_shape)"]
+
+
+def test_read_log_records_each_read(shards):
+    log = []
+    dataset = pipelines.build_pipeline(shards[:1], batch_size=8, latency_ms=1, read_log=log)
+    assert sum(1 for _ in dataset) == 2 and len(log) == 16
+    assert all(end - start >= 0.001 for start, end in log)
 
 
 def test_pipeline_stages(shards):

@@ -11,7 +11,39 @@ from . import Mismatch, as_array, as_number, call, exercise, hidden_rng
 SOLUTION = "ch03_input_pipelines_io.py"
 
 
-# ---------------------------------------------------------------------------------------- 3.1 LRU
+# ------------------------------------------------------------------------ 3.1 interleave (prediction)
+INTERLEAVED_SHARDS = 4  # the exercise's cycle_length: reads in flight at once
+
+
+@exercise("ch03.interleave_speedup", SOLUTION, kind="prediction",
+          hints=("While one read waits for storage, how many others are waiting at the same time? Waiting uses no "
+                 "core, so reads that wait together finish together.",
+                 "With k reads in flight, a batch of B records takes about B*L/k instead of B*L (the latency "
+                 "arithmetic at the start of the chapter): the rate grows k times, and k is cycle_length."))
+def check_interleave_speedup(prediction):
+    if isinstance(prediction, bool):
+        raise Mismatch("write a number (how many times faster), not True or False.")
+    value = as_number(prediction, "your prediction")
+    k = INTERLEAVED_SHARDS
+    if not np.isfinite(value) or value <= 0:
+        raise Mismatch(f"a speed-up is a positive number (new rate / old rate); {value:g} is not one.")
+    if abs(value - k) <= 0.5:
+        return (f"interleave(cycle_length={k}, num_parallel_calls={k}) keeps {k} shards open, each with one read "
+                f"waiting, so {k} waits overlap and the pipeline delivers about {k} times as many examples per "
+                "second. It is not more, however many shards there are, because only cycle_length of them are "
+                "read at once; and not much less, because waiting occupies no core.")
+    if value > k + 0.5:
+        raise Mismatch(f"{value:g} times is more than the number of reads in flight: cycle_length={k} means only "
+                       f"{k} shards are read at once, whatever the number of shards, and a record still waits its "
+                       "full latency.")
+    if value <= 1.5:
+        raise Mismatch(f"{value:g} times means the reads still happen one after another, but each of the {k} "
+                       "shards being interleaved has its own read waiting at the same time.")
+    raise Mismatch(f"{value:g} times is fewer than the reads in flight would give: waiting occupies no core, so "
+                   "overlapping waits are not limited by the machine's cores.")
+
+
+# ------------------------------------------------------------------------------ 3.2 the optimal cache
 def _library_hit_rate(accesses, capacity):
     """The hit rate of Python's own LRU cache (functools.lru_cache) on the same accesses."""
     @functools.lru_cache(maxsize=capacity)
@@ -36,41 +68,76 @@ def _fifo_hit_rate(accesses, capacity):
     return hits / len(accesses)
 
 
-def _lru_cases(rng):
+def _belady_hit_rate(accesses, capacity, never=float("inf"), furthest=True):
+    """Belady's rule: on a miss with a full cache, evict the key whose next use is furthest away.
+
+    ``never`` is the "next use" of a key not used again (the slip: -1, as if needed at once); with
+    ``furthest=False`` the *nearest* next use is evicted (the other slip)."""
+    next_use, later = [0.0] * len(accesses), {}
+    for i in reversed(range(len(accesses))):
+        next_use[i] = later.get(accesses[i], never)
+        later[accesses[i]] = i
+    cache, hits = {}, 0
+    for i, key in enumerate(accesses):
+        if key in cache:
+            hits += 1
+        elif capacity > 0 and len(cache) >= capacity:
+            del cache[(max if furthest else min)(cache, key=cache.get)]
+        if key in cache or capacity > 0:
+            cache[key] = next_use[i]
+    return hits / len(accesses)
+
+
+def _cache_cases(rng):
     cases = [
-        ([1, 2, 1, 3, 1, 2], 2, "accesses [1, 2, 1, 3, 1, 2] with capacity 2"),
-        ([0, 1, 2, 3] * 3, 3, "three sequential epochs over 4 items with capacity 3"),
-        ([0, 1, 2, 3] * 3, 4, "three sequential epochs over 4 items with capacity 4"),
+        ([1, 2, 3, 1, 2, 4, 1, 2], 2, "accesses [1, 2, 3, 1, 2, 4, 1, 2] with capacity 2"),
+        (list(range(10)) * 3, 5, "three epochs over 10 items in a fixed order, capacity 5"),
+        ([7, 8, 9, 7, 9, 8], 3, "accesses that all fit (capacity 3)"),
         ([5, 5, 5], 0, "capacity 0"),
+        ([9, 1, 2, 1, 2], 2, "accesses [9, 1, 2, 1, 2] (9 is never used again) with capacity 2"),
     ]
     for _ in range(4):
-        keys = int(rng.integers(3, 12))
-        accesses = rng.integers(0, keys, int(rng.integers(15, 60))).tolist()
-        capacity = int(rng.integers(1, keys + 1))
+        keys = int(rng.integers(4, 12))
+        accesses = rng.integers(0, keys, int(rng.integers(20, 60))).tolist()
+        capacity = int(rng.integers(2, keys))
         cases.append((accesses, capacity, f"{len(accesses)} random accesses with capacity {capacity}"))
     return cases
 
 
-@exercise("ch03.lru_hit_rate", SOLUTION,
-          hint="keep keys in a collections.OrderedDict; on a hit move_to_end(key); on a miss insert, and if "
-               "there are more than `capacity` keys, popitem(last=False) evicts the least recently used.")
-def check_lru_hit_rate(lru_hit_rate):
-    for accesses, capacity, name in _lru_cases(hidden_rng()):
-        value = as_number(call(lru_hit_rate, list(accesses), capacity), f"the hit rate for {name}")
-        expected = _library_hit_rate(accesses, capacity)
-        if np.isclose(value, expected):
-            continue
-        where = f"for {name}"
-        if np.isclose(value, expected * len(accesses)):
-            raise Mismatch(f"{where} you return the number of hits ({value:g}); return the rate, "
-                           "hits divided by the number of accesses.")
-        if np.isclose(value, _fifo_hit_rate(accesses, capacity)):
-            raise Mismatch(f"{where} you get {value:g}, the hit rate of a FIFO cache: a hit must also make "
-                           "its key the most recently used, so it is evicted last.")
-        raise Mismatch(f"the hit rate {where} is {value:g}; functools.lru_cache gets {expected:g}.")
+@exercise("ch03.optimal_hit_rate", SOLUTION,
+          hints=("Only misses with a full cache need a decision. Look ahead in `accesses`: each cached key is next "
+                 "needed at some position (or never); throw out the one needed last.",
+                 "For position i, next_use(i) = the smallest j > i with accesses[j] == accesses[i], or infinity. "
+                 "Evict argmax over cached keys of their next use; hit rate = hits / len(accesses)."))
+def check_optimal_hit_rate(optimal_hit_rate):
+    cases = _cache_cases(hidden_rng())
+    values = [as_number(call(optimal_hit_rate, list(accesses), capacity), f"the hit rate for {name}")
+              for accesses, capacity, name in cases]
+    wrong = [(value, case) for value, case in zip(values, cases) if not np.isclose(value, _belady_hit_rate(*case[:2]))]
+    if not wrong:
+        return
+    slips = [  # (what the slip computes, its explanation); named only if it explains every case
+        (lambda a, c: _belady_hit_rate(a, c) * len(a),
+         "you return the number of hits; return the rate, hits divided by the number of accesses."),
+        (_library_hit_rate, "that is the hit rate of LRU: the best cache does not evict the least recently used "
+                            "key but the one whose next use lies furthest in the future."),
+        (_fifo_hit_rate, "that is the hit rate of a FIFO cache (evict the oldest): the best cache evicts the key "
+                         "whose next use lies furthest in the future."),
+        (functools.partial(_belady_hit_rate, never=-1),
+         "a key that is never used again should be the first to go (its next use is infinitely far away), not "
+         "the last."),
+        (functools.partial(_belady_hit_rate, furthest=False),
+         "you evict the key needed *soonest*; evict the one needed last."),
+    ]
+    value, (accesses, capacity, name) = wrong[0]
+    for slip, why in slips:
+        if all(np.isclose(v, slip(a, c)) for v, (a, c, _) in zip(values, cases)):
+            raise Mismatch(f"for {name} you get {value:g}: {why}")
+    raise Mismatch(f"the hit rate for {name} is {value:g}; the best possible cache, which always inserts the "
+                   f"missed key, gets {_belady_hit_rate(accesses, capacity):g}.")
 
 
-# ------------------------------------------------------------------------------- 3.2 shuffle buffer
+# ------------------------------------------------------------------------------- 3.3 shuffle buffer
 def _shuffled(out, items, what):
     """The answer's output as a list of input positions, or explain why it is not a reordering."""
     values = as_array(out, what)
@@ -110,9 +177,12 @@ def _shuffle_properties(order, size, what):
 
 
 @exercise("ch03.shuffle_buffer", SOLUTION,
-          hint="fill a list with the first buffer_size items; then for each further item, pick a random "
-               "index in the buffer, output that element and put the new item in its place; finally empty "
-               "the buffer in random order.")
+          hints=("Keep a buffer of at most buffer_size items. Every output is a random element of the buffer, and "
+                 "its slot goes to the next input item; when the input runs out, keep drawing until the buffer is "
+                 "empty.",
+                 "Fill the buffer with the first buffer_size items; then for each further item: i = a random index "
+                 "below len(buffer) (rng.integers), output buffer[i], buffer[i] = item; finally pop random "
+                 "indices until the buffer is empty."))
 def check_shuffle_buffer(shuffle_buffer):
     rng = hidden_rng()
     n = int(rng.integers(150, 250))
@@ -141,7 +211,7 @@ def check_shuffle_buffer(shuffle_buffer):
                        f"seeds it was only one of the items at input positions {sorted(firsts)}.")
 
 
-# ------------------------------------------------------------------------------ 3.3 fast pipeline
+# ------------------------------------------------------------------------------ 3.4 fast pipeline
 def _counting_read(latency_ms):
     """The storage read handed to the answer: the package's simulated latency, plus a tally of the records
     it read (``tally["records"]``) and how many came in each call (``tally["calls"]``)."""
@@ -221,6 +291,10 @@ def _check_examples(batches, batch_size, records, n_shards):
     if total != len(records):
         raise Mismatch(f"one pass yields {total} examples; the {n_shards} shards hold {len(records)}"
                        + (" (drop_remainder=True drops the last, smaller batch)." if total < len(records) else "."))
+    if sum(size < batch_size for size in sizes) > 1:
+        raise Mismatch(f"{sum(size < batch_size for size in sizes)} of your batches hold fewer than {batch_size} "
+                       "examples; only the last may. Batch the records of all shards together (after the "
+                       "interleave), not each shard on its own.")
     seen = collections.Counter((int(label), image.tobytes()) for images, labels in batches
                                for image, label in zip(images, labels))
     if seen != collections.Counter(records):
@@ -228,27 +302,39 @@ def _check_examples(batches, batch_size, records, n_shards):
                        "pixels and label unchanged).")
 
 
+def _uneven_shard_sizes(rng, n_shards, batch_size):
+    """Shard sizes that differ, one smaller than a batch, and a total that leaves a smaller last batch."""
+    sizes = rng.integers(batch_size + 1, 3 * batch_size, n_shards)
+    sizes[int(rng.integers(n_shards))] = int(rng.integers(1, batch_size))
+    if sizes.sum() % batch_size == 0:
+        sizes[int(np.argmax(sizes))] += 1
+    return [int(size) for size in sizes]
+
+
 @exercise("ch03.fast_pipeline", SOLUTION,
-          hint="files -> Dataset.from_tensor_slices(files).interleave(tf.data.TFRecordDataset, cycle_length=..., "
-               "num_parallel_calls=...) -> .batch(batch_size) -> .map(lambda b: parse(read(b)), "
-               "num_parallel_calls=...) -> .prefetch(tf.data.AUTOTUNE).")
+          hints=("The records of all shards must flow into one stream before they are batched, so a batch can take "
+                 "records from several shards; then read and parse whole batches, several at once, and prefetch.",
+                 "file names -> interleave(TFRecordDataset, cycle_length, num_parallel_calls) -> batch(batch_size) "
+                 "-> map(read, then formats.parse_image_batch; num_parallel_calls) -> prefetch(tf.data.AUTOTUNE)."))
 def check_fast_pipeline(fast_pipeline):
     import tempfile
+    from pathlib import Path
 
     import tensorflow as tf
 
-    from .. import pipelines
+    from .. import formats, pipelines
 
     rng = hidden_rng()
-    n_shards, per_shard = int(rng.integers(3, 6)), int(rng.integers(14, 21))
-    sizes = [size for size in (4, 6, 8) if n_shards * per_shard % size]  # so the last batch is smaller
-    batch_size = int(rng.choice(sizes or [5]))
-    images, labels = pipelines.synthetic_images(n_shards * per_shard, seed=int(rng.integers(1000)))
+    n_shards, batch_size = int(rng.integers(3, 6)), int(rng.choice([4, 6, 8]))
+    sizes = _uneven_shard_sizes(rng, n_shards, batch_size)
+    images, labels = pipelines.synthetic_images(sum(sizes), seed=int(rng.integers(1000)))
     records = [(int(label), image.tobytes()) for image, label in zip(images, labels)]
+    bounds = np.cumsum([0, *sizes])
     with tempfile.TemporaryDirectory() as root:
-        files = pipelines.write_shards(n_shards, per_shard, root=root, images=images, labels=labels)
+        files = [str(formats.write_tfrecord(Path(root) / f"shard-{i}.tfrecord", images[a:b], labels[a:b]))
+                 for i, (a, b) in enumerate(zip(bounds[:-1], bounds[1:]))]
         serialized = {bytes(r.numpy()) for r in tf.data.TFRecordDataset(files)}
-        latency_ms = float(rng.uniform(12, 16))
+        latency_ms = float(rng.uniform(30, 40))  # long next to the start-up of an iterator on a busy machine
         read, tally = _counting_read(latency_ms)
         dataset = call(fast_pipeline, list(files), batch_size, read)
         if not isinstance(dataset, tf.data.Dataset):
