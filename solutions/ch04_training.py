@@ -15,13 +15,13 @@ def adam_step(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
 
 
-def warmup_cosine(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    """Linear warm-up from 0 to peak_lr, then half a cosine down to final_lr at total_steps, then flat."""
+def warmup_linear(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    """Linear warm-up from 0 to peak_lr, then a straight line down to final_lr at total_steps, then flat."""
     if step < warmup_steps:
         return peak_lr * step / warmup_steps
     decay_steps = total_steps - warmup_steps
     progress = min(step - warmup_steps, decay_steps) / decay_steps
-    return final_lr + (peak_lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
+    return peak_lr + (final_lr - peak_lr) * progress
 
 
 def early_stopping_epoch(val_losses, patience):
@@ -46,3 +46,13 @@ def evaluate(model, dataset, loss_fn):
         correct += int(tf.reduce_sum(tf.cast(tf.argmax(outputs, axis=-1) == tf.cast(y, tf.int64), tf.int32)))
         count += n
     return total_loss / count, correct / count
+
+
+# Exercise 4.5 (predict, then run): a fresh layer in inference mode uses moving_mean = 0, moving_variance = 1,
+# so y = x / sqrt(1 + 0.001) and the output's mean is 5 / 1.0005 = 4.9975, about 5.0.
+batchnorm_inference_mean = 5.0
+
+# Exercise 4.6 (predict, then run): clipnorm clips each tensor separately; (3, 4) -> (0.6, 0.8), (0.6, 0.8) stays,
+# so the whole step has norm sqrt(1 + 1).
+clipnorm_step = 1.41
+

@@ -36,25 +36,6 @@ def adam_ascent(w, g, m, v, t, **kwargs):
     return 2 * w - new_w, m, v
 
 
-def cosine_without_warmup(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    progress = min(step, total_steps) / total_steps
-    return final_lr + (peak_lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def cosine_over_total_steps(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    if step < warmup_steps:
-        return peak_lr * step / warmup_steps
-    progress = min(step, total_steps) / total_steps
-    return final_lr + (peak_lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
-def cosine_not_clamped(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    if step < warmup_steps:
-        return peak_lr * step / warmup_steps
-    progress = (step - warmup_steps) / (total_steps - warmup_steps)
-    return final_lr + (peak_lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
-
-
 def early_stop_one_late(val_losses, patience):
     return ref4.early_stopping_epoch(val_losses, patience + 1)
 
@@ -157,43 +138,60 @@ def adam_with_tensors(w, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
 
 
 # ------------------------------------------------------------------------------------------------ 4.2
-def warmup_reaches_peak_one_early(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    if step < warmup_steps:
-        return peak_lr * min((step + 1) / warmup_steps, 1.0)
-    return ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps, final_lr)
-
-
-def cosine_ignores_final_lr(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    return ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps)
-
-
-def linear_decay(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+def copied_cosine(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    """The chapter's warm-up + cosine, copied instead of the straight line the variant asks for."""
     if step < warmup_steps:
         return peak_lr * step / warmup_steps
     progress = min(step - warmup_steps, total_steps - warmup_steps) / (total_steps - warmup_steps)
+    return final_lr + (peak_lr - final_lr) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def linear_without_warmup(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    progress = min(step, total_steps) / total_steps
     return peak_lr + (final_lr - peak_lr) * progress
 
 
-def cosine_memorised(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    return ref4.warmup_cosine(step, 0.1, 10, 50, 0.001)
+def linear_over_total_steps(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    return peak_lr + (final_lr - peak_lr) * min(step, total_steps) / total_steps
 
 
-def cosine_as_array(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    return np.array([ref4.warmup_cosine(step, peak_lr, warmup_steps, total_steps, final_lr)] * 2)
+def linear_not_clamped(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    return peak_lr + (final_lr - peak_lr) * (step - warmup_steps) / (total_steps - warmup_steps)
+
+
+def warmup_reaches_peak_one_early(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    if step < warmup_steps:
+        return peak_lr * min((step + 1) / warmup_steps, 1.0)
+    return ref4.warmup_linear(step, peak_lr, warmup_steps, total_steps, final_lr)
+
+
+def linear_ignores_final_lr(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return ref4.warmup_linear(step, peak_lr, warmup_steps, total_steps)
+
+
+def linear_memorised(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return ref4.warmup_linear(step, 0.1, 10, 50, 0.001)
+
+
+def linear_as_array(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
+    return np.array([ref4.warmup_linear(step, peak_lr, warmup_steps, total_steps, final_lr)] * 2)
 
 
 def schedule_with_keras(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    """Correct: Keras's own schedule."""
-    return keras.optimizers.schedules.CosineDecay(0.0, total_steps - warmup_steps, alpha=final_lr / peak_lr,
-                                                  warmup_target=peak_lr, warmup_steps=warmup_steps)(step)
+    """Correct: Keras's PolynomialDecay of power 1 after the ramp."""
+    if step < warmup_steps:
+        return peak_lr * step / warmup_steps
+    decay = keras.optimizers.schedules.PolynomialDecay(peak_lr, total_steps - warmup_steps, final_lr)
+    return decay(step - warmup_steps)
 
 
 def schedule_with_numpy(step, peak_lr, warmup_steps, total_steps, final_lr=0.0):
-    """Correct: one expression, clipping the phase instead of branching on it."""
-    warm = peak_lr * np.clip(step / warmup_steps, 0, 1)
-    phase = np.clip((step - warmup_steps) / (total_steps - warmup_steps), 0, 1)
-    cosine = final_lr + (peak_lr - final_lr) * (np.cos(np.pi * phase) + 1) / 2
-    return np.where(step < warmup_steps, warm, cosine)
+    """Correct: one interpolation through the three corner points."""
+    return np.interp(step, [0, warmup_steps, total_steps], [0.0, peak_lr, final_lr])
 
 
 # ------------------------------------------------------------------------------------------------ 4.3
@@ -286,14 +284,14 @@ WRONG_ANSWERS = [
     ("ch04.adam_step", adam_in_place, "changed its input"),
     ("ch04.adam_step", adam_memorised_defaults, "lr="),
     ("ch04.adam_step", adam_flattens, "expected (3, 4)"),
-    ("ch04.warmup_cosine", cosine_without_warmup, "already the peak"),
-    ("ch04.warmup_cosine", cosine_over_total_steps, "start after the warm-up"),
-    ("ch04.warmup_cosine", cosine_not_clamped, "stay at final_lr"),
-    ("ch04.warmup_cosine", warmup_reaches_peak_one_early, "the learning rate at step 0"),
-    ("ch04.warmup_cosine", cosine_ignores_final_lr, "stay at final_lr"),
-    ("ch04.warmup_cosine", linear_decay, "the learning rate at step"),
-    ("ch04.warmup_cosine", cosine_memorised, "peak_lr="),
-    ("ch04.warmup_cosine", cosine_as_array, "should be one number"),
+    ("ch04.warmup_linear", copied_cosine, "follows a cosine"),
+    ("ch04.warmup_linear", linear_without_warmup, "already the peak"),
+    ("ch04.warmup_linear", linear_over_total_steps, "start after the warm-up"),
+    ("ch04.warmup_linear", linear_not_clamped, "stay at final_lr"),
+    ("ch04.warmup_linear", warmup_reaches_peak_one_early, "the learning rate at step 0"),
+    ("ch04.warmup_linear", linear_ignores_final_lr, "stay at final_lr"),
+    ("ch04.warmup_linear", linear_memorised, "peak_lr="),
+    ("ch04.warmup_linear", linear_as_array, "should be one number"),
     ("ch04.early_stopping_epoch", early_stop_one_late, "one epoch too many"),
     ("ch04.early_stopping_epoch", early_stop_zero_based, "0-based"),
     ("ch04.early_stopping_epoch", early_stop_best_is_last, "not the last one"),
@@ -308,17 +306,40 @@ WRONG_ANSWERS = [
     ("ch04.evaluate", evaluate_sum_not_mean, "summed loss"),
     ("ch04.evaluate", evaluate_correct_count, "number of correct predictions"),
     ("ch04.evaluate", evaluate_with_fit, "changed the model's weights"),
+    ("ch04.batchnorm_inference_mean", 0, "training* mode"),
+    ("ch04.batchnorm_inference_mean", 0.0, "stored"),
+    ("ch04.batchnorm_inference_mean", 2.5, "batch's standard deviation"),
+    ("ch04.batchnorm_inference_mean", 1, "a standard deviation"),
+    ("ch04.batchnorm_inference_mean", 4.0, "is not what the layer gives"),
+    ("ch04.batchnorm_inference_mean", "5", "should be numbers"),
+    ("ch04.batchnorm_inference_mean", True, "write a number"),
+    ("ch04.batchnorm_inference_mean", float("nan"), "finite number"),
+    ("ch04.batchnorm_inference_mean", [5, 5], "one number"),
+    ("ch04.clipnorm_step", 1.0, "global_clipnorm"),
+    ("ch04.clipnorm_step", 5.099, "ignores the clipping"),
+    ("ch04.clipnorm_step", 5, "ignores the clipping"),
+    ("ch04.clipnorm_step", 2, "norms do not add"),
+    ("ch04.clipnorm_step", 0.2, "is not the step's norm"),
+    ("ch04.clipnorm_step", {}, "should be numbers"),
+    ("ch04.clipnorm_step", (x for x in [1.41]), "should be numbers"),
+    ("ch04.clipnorm_step", lambda: 1.41, "should be numbers"),
 ]
 
 CORRECT_ANSWERS = [
     ("ch04.adam_step", adam_keras_epsilon),
     ("ch04.adam_step", adam_with_tensors),
-    ("ch04.warmup_cosine", schedule_with_keras),
-    ("ch04.warmup_cosine", schedule_with_numpy),
+    ("ch04.warmup_linear", schedule_with_keras),
+    ("ch04.warmup_linear", schedule_with_numpy),
     ("ch04.early_stopping_epoch", early_stop_counting_down),
     ("ch04.early_stopping_epoch", early_stop_vectorised),
     ("ch04.evaluate", evaluate_with_metrics),
     ("ch04.evaluate", evaluate_with_keras),
+    ("ch04.batchnorm_inference_mean", 5),
+    ("ch04.batchnorm_inference_mean", 4.9975),
+    ("ch04.batchnorm_inference_mean", np.float32(5.0)),
+    ("ch04.clipnorm_step", math.sqrt(2)),
+    ("ch04.clipnorm_step", 1.414),
+    ("ch04.clipnorm_step", np.array(1.41)),
 ]
 
 

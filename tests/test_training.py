@@ -150,3 +150,46 @@ def test_fit_and_measure_learns_a_separable_problem(seed):
     assert result["predictions"].shape == (200,) and result["seconds_per_epoch"] > 0
     with pytest.raises(ValueError, match="epochs"):
         training.fit_and_measure(model, x, y, x, y, epochs=0)
+
+
+def _same_weights(a, b):
+    return max(float(np.max(np.abs(keras.ops.convert_to_numpy(u) - keras.ops.convert_to_numpy(v))))
+               for u, v in zip(a.weights, b.weights))
+
+
+def _fit_on_epoch_batches(model, x, y, epochs):
+    batches, steps = training.epoch_batches(x, y, 16, seed=0, epochs=epochs)
+    return model.fit(batches, epochs=epochs, steps_per_epoch=steps, validation_data=(x, y), verbose=0,
+                     shuffle=False)
+
+
+def test_custom_fit_trains_like_fit(images):
+    """Chapter 04's hand-written loop: the same batches and optimizer give the weights and losses of fit."""
+    import tensorflow as tf
+
+    x, y = images
+    reference = _compiled()
+    history = _fit_on_epoch_batches(reference, x, y, epochs=2)
+    keras.utils.set_random_seed(0)
+    model = training.build_digits_classifier(kind="mlp", width=4)
+    batches, steps = training.epoch_batches(x, y, 16, seed=0, epochs=2)
+    logs = training.custom_fit(model, keras.optimizers.Adam(1e-2),
+                               keras.losses.SparseCategoricalCrossentropy(from_logits=True), batches, steps,
+                               tf.data.Dataset.from_tensor_slices((x, y)).batch(16), epochs=2)
+    assert _same_weights(model, reference) < 1e-5
+    assert [log["loss"] for log in logs] == pytest.approx(history.history["loss"], abs=1e-5)
+    assert [log["val_loss"] for log in logs] == pytest.approx(history.history["val_loss"], abs=1e-5)
+
+
+def test_gradient_norm_model_reports_the_norm_and_trains_like_fit(images):
+    x, y = images
+    reference = _compiled()
+    _fit_on_epoch_batches(reference, x, y, epochs=2)
+    keras.utils.set_random_seed(0)
+    base = training.build_digits_classifier(kind="mlp", width=4)
+    model = training.GradientNormModel(base.inputs, base.outputs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = _fit_on_epoch_batches(model, x, y, epochs=2).history
+    assert _same_weights(model, reference) < 1e-5
+    assert all(norm > 0 for norm in history["gradient_norm"]) and "val_gradient_norm" not in history

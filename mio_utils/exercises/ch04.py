@@ -1,4 +1,6 @@
 """Checkers for chapter 04 · Training. Expected answers come from Keras or TensorFlow themselves."""
+import math
+
 import numpy as np
 
 from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidden_rng
@@ -98,8 +100,11 @@ def _adam_diagnosis(new_w, new_m, new_v, w, g, m, v, t, h, right_w):
 
 
 @exercise("ch04.adam_step", SOLUTION,
-          hint="m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g**2; divide m by (1 - b1**t) and v by (1 - b2**t); "
-               "w - lr * m_hat / (sqrt(v_hat) + eps).")
+          hints=("Adam keeps two running means, m of the gradient and v of its square; both start at 0, so "
+                 "early on they are too small and are divided by a correction before the step. Return the "
+                 "uncorrected m and v.",
+                 "m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g**2; m_hat = m / (1 - b1**t); v_hat = v / (1 - b2**t); "
+                 "new_w = w - lr * m_hat / (sqrt(v_hat) + eps)."))
 def check_adam_step(adam_step):
     for name, w, m, v, t0, grads, hyper in _adam_cases(hidden_rng()):
         for t, g in enumerate(grads, start=t0):
@@ -120,20 +125,21 @@ def check_adam_step(adam_step):
             w, m, v = want_w, want_m, want_v
 
 
-# ------------------------------------------------------------------------------- 4.2 warm-up + cosine
-def _keras_warmup_cosine(steps, peak, warmup, total, final):
+# ------------------------------------------------------------------------------- 4.2 warm-up + linear
+def _keras_warmup_linear(steps, peak, warmup, total, final):
+    """The expected rates: a linear ramp, then Keras's PolynomialDecay of power 1 (a straight line, then flat)."""
     import keras
 
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=total - warmup, alpha=final / peak, warmup_target=peak, warmup_steps=warmup)
-    return np.array([float(schedule(s)) for s in steps])
+    decay = keras.optimizers.schedules.PolynomialDecay(peak, decay_steps=total - warmup, end_learning_rate=final,
+                                                       power=1.0)
+    return np.array([peak * s / warmup if s < warmup else float(decay(s - warmup)) for s in steps])
 
 
-def _keras_cosine(steps, peak, decay_steps, final):
-    import keras
-
-    schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=decay_steps, alpha=final / peak)
-    return np.array([float(schedule(s)) for s in steps])
+def _cosine_after_warmup(steps, peak, warmup, total, final):
+    """The warm-up + cosine schedule the chapter plots: the answer of a learner who copied it."""
+    return np.array([peak * s / warmup if s < warmup else
+                     final + (peak - final) * 0.5 * (1 + math.cos(math.pi * min(s - warmup, total - warmup)
+                                                               / (total - warmup))) for s in steps])
 
 
 def _schedule_cases(rng):
@@ -142,39 +148,48 @@ def _schedule_cases(rng):
         warmup = int(rng.integers(3, 40))
         peak = float(rng.choice([3e-4, 1e-3, 0.05, 0.5, 2.0]))
         cases.append((peak, warmup, warmup + int(rng.integers(10, 200)), peak * float(rng.choice([0.0, 0.01, 0.2]))))
+    warmup = int(rng.integers(3, 20))
+    cases.append((1.0, warmup, warmup + int(rng.integers(10, 50)), float(rng.uniform(0.1, 0.3))))  # final_lr > 0
     return cases
 
 
-@exercise("ch04.warmup_cosine", SOLUTION,
-          hint="if step < warmup_steps: peak * step / warmup_steps; else progress = min(step - warmup_steps, "
-               "total_steps - warmup_steps) / (total_steps - warmup_steps) and "
-               "final + (peak - final) * 0.5 * (1 + cos(pi * progress)).")
-def check_warmup_cosine(warmup_cosine):
+@exercise("ch04.warmup_linear", SOLUTION,
+          hints=("Two straight lines and a flat end: up from 0 to peak_lr over the warm-up, then down from peak_lr "
+                 "to final_lr over the remaining total_steps - warmup_steps steps, then constant. Measure the "
+                 "decay's progress from the end of the warm-up, and cap it at 1.",
+                 "if step < warmup_steps: peak_lr * step / warmup_steps; else progress = min(step - warmup_steps, "
+                 "total_steps - warmup_steps) / (total_steps - warmup_steps) and "
+                 "peak_lr + (final_lr - peak_lr) * progress."))
+def check_warmup_linear(warmup_linear):
     rng = hidden_rng()
     for peak, warmup, total, final in _schedule_cases(rng):
         steps = sorted({0, 1, warmup // 2, warmup - 1, warmup, warmup + 1, (warmup + total) // 2, total - 1, total,
                         total + 1, 3 * total, *rng.integers(0, total + 5, 4).tolist()})
         config = f"peak_lr={peak:g}, warmup_steps={warmup}, total_steps={total}, final_lr={final:g}"
-        got = np.array([as_number(call(warmup_cosine, int(s), peak, warmup, total, final), f"the rate at step {s}")
+        got = np.array([as_number(call(warmup_linear, int(s), peak, warmup, total, final), f"the rate at step {s}")
                         for s in steps])
-        expected = _keras_warmup_cosine(steps, peak, warmup, total, final)
+        expected = _keras_warmup_linear(steps, peak, warmup, total, final)
         atol = 1e-7 * peak  # Keras computes in float32
         if np.allclose(got, expected, atol=atol, rtol=1e-5):
             continue
         if np.isclose(got[0], peak):
             raise Mismatch(f"with {config}, at step 0 your rate is already the peak: a warm-up starts at 0 and rises "
                            "linearly.")
+        if np.allclose(got, _cosine_after_warmup(steps, peak, warmup, total, final), atol=atol, rtol=1e-5):
+            raise Mismatch(f"with {config}, your decay follows a cosine, like the schedule plotted in the chapter; "
+                           "this one falls along a straight line from peak_lr to final_lr.")
         after = [(s, g) for s, g in zip(steps, got) if s >= total and not np.isclose(g, final, atol=atol)]
         if after:
             raise Mismatch(f"with {config}, the rate must stay at final_lr after total_steps; at step {after[0][0]} "
-                           f"you return {after[0][1]:.6g} (clamp the cosine's progress at 1).")
+                           f"you return {after[0][1]:.6g} (cap the decay's progress at 1).")
         decay = [i for i, s in enumerate(steps) if s >= warmup]
-        if np.allclose(got[decay], _keras_cosine([steps[i] for i in decay], peak, total, final), atol=atol, rtol=1e-5):
-            raise Mismatch(f"with {config}, your cosine runs over all total_steps from step 0; it should start after "
+        from_zero = np.array([peak + (final - peak) * min(steps[i], total) / total for i in decay])
+        if np.allclose(got[decay], from_zero, atol=atol, rtol=1e-5):
+            raise Mismatch(f"with {config}, your line runs over all total_steps from step 0; it should start after "
                            "the warm-up and last total_steps - warmup_steps steps.")
         for step, g, e in zip(steps, got, expected):
             expect_close(g, e, f"with {config}, the learning rate at step {step}", atol=atol, rtol=1e-5)
-    default = as_number(call(warmup_cosine, 30, 1.0, 10, 20), "the rate at step 30")
+    default = as_number(call(warmup_linear, 30, 1.0, 10, 20), "the rate at step 30")
     expect_close(default, 0.0, "the rate after total_steps with final_lr left at its default (0)", atol=1e-7)
 
 
@@ -223,8 +238,10 @@ def _as_epoch(value, what):
 
 
 @exercise("ch04.early_stopping_epoch", SOLUTION,
-          hint="track best and a counter `wait`: each epoch wait += 1; if loss < best: best, best_epoch, wait = "
-               "loss, epoch, 0; elif wait >= patience: stop after this epoch.")
+          hints=("Walk through the epochs keeping the best loss so far, the epoch it came from, and how many "
+                 "epochs in a row have not beaten it; only a strictly lower loss resets that count.",
+                 "each epoch: wait += 1; if loss < best: best, best_epoch, wait = loss, epoch, 0; "
+                 "elif wait >= patience: stop after this epoch (epochs counted from 1)."))
 def check_early_stopping_epoch(early_stopping_epoch):
     import keras
 
@@ -297,8 +314,10 @@ def _pair(result, what):
 
 
 @exercise("ch04.evaluate", SOLUTION,
-          hint="for each batch: p = model(x, training=False); add loss_fn(y, p) * batch_size to a total and count "
-               "correct argmaxes; divide both totals by the number of examples.")
+          hints=("Inference mode for every batch, and a mean over examples, not over batches: the last batch "
+                 "is smaller, so a batch's mean loss must count as many times as it has examples.",
+                 "for each batch: p = model(x, training=False); total += loss_fn(y, p) * batch_size; correct += "
+                 "number of argmax(p) == y; at the end return total / n, correct / n."))
 def check_evaluate(evaluate):
     import keras
 
@@ -338,3 +357,76 @@ def check_evaluate(evaluate):
             raise Mismatch(f"{what} you return the number of correct predictions ({accuracy:g}); divide it by the "
                            "number of examples.")
         expect_close(accuracy, want_accuracy, f"the accuracy {what}", atol=1e-6)
+
+
+# ------------------------------------------------------------------------------- 4.5 and 4.6 predictions
+def _predicted_number(prediction) -> float:
+    """A prediction as one finite number, or a Mismatch in plain words."""
+    if isinstance(prediction, (bool, np.bool_)):
+        raise Mismatch(f"write a number, e.g. my_prediction = 1.5; got {prediction!r}.")
+    number = as_number(prediction, "your prediction")
+    if not np.isfinite(number):
+        raise Mismatch(f"write a finite number, e.g. my_prediction = 1.5; got {number}.")
+    return number
+
+
+BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default
+
+
+@exercise("ch04.batchnorm_inference_mean", SOLUTION, kind="prediction",
+          hints=("Which statistics does the layer use when training=False: the batch's, or the ones it has "
+                 "stored? And what are the stored ones before any training?",
+                 "inference mode: y = gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta, and a "
+                 "fresh layer has gamma = 1, beta = 0, moving_mean = 0, moving_variance = 1, epsilon = 0.001."))
+def check_batchnorm_inference_mean(prediction):
+    value = _predicted_number(prediction)
+    truth = 5 / math.sqrt(1 + BN_EPSILON)
+    why = ("in inference mode the layer standardises with its moving averages, not with the batch's statistics, "
+           "and a fresh layer's are mean 0 and variance 1 (with gamma 1, beta 0): y = (x - 0) / sqrt(1 + 0.001), "
+           f"almost the input itself, so the output's mean is {truth:.4f}.")
+    if abs(value - truth) <= 0.06:
+        return (f"{why} Only training-mode calls move those averages towards the data's (mean 5, variance 4), "
+                "slowly with momentum 0.99: the cells below measure it.")
+    if abs(value) <= 0.06:
+        raise Mismatch("0 is what *training* mode gives (each feature standardised by the batch's own mean). With "
+                       "training=False the layer uses the statistics it has stored instead.")
+    if abs(value - 2.5) <= 0.06 or abs(value - 1.25) <= 0.06:
+        raise Mismatch("that divides by the batch's standard deviation (or variance); in inference mode the layer "
+                       "does not look at the batch's statistics at all, only at the ones it has stored.")
+    if abs(value - 1) <= 0.06:
+        raise Mismatch("1 would be a standard deviation after standardising; the question asks for the mean, and "
+                       "in inference mode the batch is not standardised by its own statistics.")
+    raise Mismatch(f"{value:g} is not what the layer gives: work out which mean and variance it uses with "
+                   "training=False, and what they are before any training.")
+
+
+CLIP_GRADIENTS = ((3.0, 4.0), (0.6, 0.8))  # the gradients of the two tensors in the exercise
+
+
+@exercise("ch04.clipnorm_step", SOLUTION, kind="prediction",
+          hints=("clipnorm looks at each weight tensor on its own: compute the norm of each gradient, clip the ones "
+                 "above 1, then combine the two clipped steps.",
+                 "a's gradient has norm 5 and becomes (0.6, 0.8); b's has norm 1 and is not above the threshold; the "
+                 "whole step's norm is sqrt(norm_a**2 + norm_b**2)."))
+def check_clipnorm_step(prediction):
+    value = _predicted_number(prediction)
+    norms = [math.hypot(*g) for g in CLIP_GRADIENTS]
+    truth = math.sqrt(sum(min(n, 1.0) ** 2 for n in norms))
+    unclipped = math.sqrt(sum(n ** 2 for n in norms))
+    if abs(value - truth) <= 0.01:
+        return (f"clipnorm clips each tensor's gradient on its own: a's (norm {norms[0]:g}) is scaled down to norm 1, "
+                f"b's (norm {norms[1]:g}) is not above 1 and stays, so the whole step has norm sqrt(1 + 1) = "
+                f"{truth:.4f}. With global_clipnorm=1.0 the two would be scaled together and the step's norm would be "
+                "exactly 1.")
+    if abs(value - 1.0) <= 0.01:
+        raise Mismatch("1 is what global_clipnorm=1.0 gives, which clips all the gradients together. clipnorm works "
+                       "on each weight tensor separately.")
+    if abs(value - unclipped) <= 0.02 or abs(value - norms[0]) <= 0.01:
+        raise Mismatch(f"that ignores the clipping: a's gradient has norm {norms[0]:g}, above clipnorm=1.0, so it is "
+                       "rescaled before the step.")
+    if abs(value - 2.0) <= 0.01:
+        raise Mismatch("norms do not add: the norm of the whole step is the square root of the sum of the squared "
+                       "norms of its parts.")
+    raise Mismatch(f"{value:g} is not the step's norm: clip each tensor's gradient, then take the norm of all four "
+                   "numbers together.")
+

@@ -24,7 +24,69 @@ def _scores(rng, y, decimals=None):
     return scores if decimals is None else scores.round(decimals)
 
 
-# ------------------------------------------------------------------------------ 5.1 confusion matrix
+# --------------------------------------------------------------- 5.1 predict: the majority-class baseline
+MAJORITY_SHARE = 0.9  # 90% negatives, 10% positives; the classifier always answers "negative"
+
+
+def _two_fractions(prediction):
+    """The learner's (accuracy, recall) as two floats, or a plain-words Mismatch."""
+    if isinstance(prediction, (str, bytes, dict, set)) or not isinstance(prediction, (tuple, list, np.ndarray)):
+        raise Mismatch("write two numbers, accuracy first: my_prediction = (accuracy, recall), each a "
+                       f"fraction between 0 and 1; got {type(prediction).__name__}.")
+    values = list(np.asarray(prediction, dtype=object).ravel()) if isinstance(prediction, np.ndarray) \
+        else list(prediction)
+    if len(values) != 2:
+        raise Mismatch(f"write exactly two numbers, (accuracy, recall); got {len(values)}.")
+    numbers = []
+    for name, value in zip(("accuracy", "recall"), values):
+        if value is Ellipsis or value is None:
+            raise Mismatch(f"your {name} is still `{value!r}`: replace it with a number.")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise Mismatch(f"your {name} should be a number, got {type(value).__name__}.")
+        number = float(value)
+        if not np.isfinite(number):
+            raise Mismatch(f"your {name} is {number}; it is a fraction between 0 and 1.")
+        numbers.append(number)
+    return numbers
+
+
+@exercise("ch05.majority_baseline", SOLUTION, kind="prediction",
+          hints=("the classifier answers 'negative' for every example: which examples does it get right, and "
+                 "how many of the positives does it find?",
+                 "accuracy = (TP + TN) / n, here with TP = 0 and TN = the number of negatives; "
+                 "recall = TP / (TP + FN), the share of the positives that are found."))
+def check_majority_baseline(prediction):
+    accuracy, recall = _two_fractions(prediction)
+    if accuracy > 1 or recall > 1:
+        raise Mismatch(f"({accuracy:g}, {recall:g}): write fractions between 0 and 1, not percentages "
+                       "(90% is 0.9).")
+    if accuracy < 0 or recall < 0:
+        raise Mismatch(f"({accuracy:g}, {recall:g}): accuracy and recall are shares of examples, never negative.")
+    problems = []
+    if not np.isclose(accuracy, MAJORITY_SHARE, rtol=0, atol=1e-6):
+        if np.isclose(accuracy, 1 - MAJORITY_SHARE, rtol=0, atol=1e-6):
+            problems.append(f"an accuracy of {accuracy:g} is the share of positives, the examples it gets "
+                            "wrong; it is right on every negative")
+        elif np.isclose(accuracy, 0.5, rtol=0, atol=1e-6):
+            problems.append("an accuracy of 0.5 would be a coin flip; answering 'negative' is right for every "
+                            "negative example, and 90% of the examples are negative")
+        else:
+            problems.append(f"an accuracy of {accuracy:g} is off: it is right exactly on the negative examples")
+    if not np.isclose(recall, 0.0, rtol=0, atol=1e-6):
+        if np.isclose(recall, MAJORITY_SHARE, rtol=0, atol=1e-6) or np.isclose(recall, 1.0, rtol=0, atol=1e-6):
+            problems.append(f"a recall of {recall:g} would mean it finds most positives; recall counts only the "
+                            "positive examples, and it never answers 'positive'")
+        else:
+            problems.append(f"a recall of {recall:g} is off: recall = TP / (TP + FN), and a classifier that "
+                            "never answers 'positive' has no true positives")
+    if problems:
+        raise Mismatch("; ".join(problems) + ".")
+    return ("accuracy 0.9, recall 0: it is right on the 90% negatives for free and finds none of the "
+            "positives. On imbalanced data, accuracy alone flatters a model that learned nothing; put the "
+            "majority-class accuracy beside it, and look at the positive class's recall, precision and F1.")
+
+
+# ------------------------------------------------------------------------------ 5.2 confusion matrix
 def _require_integers(value, what):
     dtype = np.asarray(value.numpy() if hasattr(value, "numpy") else value).dtype
     if dtype.kind not in "iu":
@@ -33,8 +95,10 @@ def _require_integers(value, what):
 
 
 @exercise("ch05.confusion_matrix", SOLUTION,
-          hint="start from np.zeros((num_classes, num_classes), int) and add 1 at [true, predicted] "
-               "for every example (np.add.at does it in one call).")
+          hints=("every example adds one to exactly one cell: the row of its true class and the column of its "
+                 "predicted class; a class that never occurs still has its row and column.",
+                 "C = a (num_classes, num_classes) matrix of integer zeros; for every example k, "
+                 "C[y_true[k], y_pred[k]] += 1, counting a repeated (true, predicted) pair every time."))
 def check_confusion_matrix(confusion_matrix):
     from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
@@ -70,18 +134,26 @@ def check_confusion_matrix(confusion_matrix):
         _require_integers(result, what)
 
 
-# ------------------------------------------------------------------------------------------ 5.2 F1
-@exercise("ch05.f1_score", SOLUTION,
-          hint="precision = TP / (TP + FP), recall = TP / (TP + FN), F1 = 2PR / (P + R); "
-               "return 0 when TP = 0.")
-def check_f1_score(f1_score):
-    from sklearn.metrics import accuracy_score, precision_score, recall_score
-    from sklearn.metrics import f1_score as sk_f1
+# ------------------------------------------------------------------------------------- 5.3 F-beta
+def _fbeta(precision, recall, beta):
+    denominator = beta ** 2 * precision + recall
+    return 0.0 if denominator == 0 else (1 + beta ** 2) * precision * recall / denominator
 
-    def run(y_true, y_pred, about):
-        expected = sk_f1(y_true, y_pred, zero_division=0.0)
-        what = f"F1 for {about}"
-        got = as_number(call(f1_score, y_true, y_pred), what)
+
+@exercise("ch05.fbeta_score", SOLUTION,
+          hints=("count TP, FP and FN, turn them into precision and recall, then combine the two with a harmonic "
+                 "mean that gives recall beta^2 times the weight of precision; with no true positive there is "
+                 "nothing to average: the score is 0.",
+                 "F_beta = (1 + beta^2) P R / (beta^2 P + R), equivalently (1 + beta^2) TP / ((1 + beta^2) TP "
+                 "+ beta^2 FN + FP); beta = 1 gives F1, beta = 2 favours recall."))
+def check_fbeta_score(fbeta_score):
+    from sklearn.metrics import accuracy_score, precision_score, recall_score
+    from sklearn.metrics import fbeta_score as sk_fbeta
+
+    def run(y_true, y_pred, beta, about):
+        expected = sk_fbeta(y_true, y_pred, beta=beta, zero_division=0.0)
+        what = f"F_beta with beta={beta:g} for {about}"
+        got = as_number(call(fbeta_score, y_true, y_pred, beta), what)
         if np.isclose(got, expected):
             return
         if not np.isfinite(got):
@@ -91,17 +163,23 @@ def check_f1_score(f1_score):
         precision = precision_score(yt, yp, zero_division=0.0)
         recall = recall_score(yt, yp, zero_division=0.0)
         accuracy = accuracy_score(yt, yp)
-        if np.isclose(got, 2 * accuracy * recall / (accuracy + recall)):
-            raise Mismatch(f"{what} is {got:.4f}, the harmonic mean of accuracy and recall (a formula you "
-                           "will find online). F1 is the harmonic mean of precision and recall.")
-        if np.isclose(got, (precision + recall) / 2):
-            raise Mismatch(f"{what} is {got:.4f}, the arithmetic mean of precision and recall; F1 is their "
-                           "harmonic mean, 2PR / (P + R), which stays low when either is low.")
-        if np.isclose(got, sk_f1(yt, yp, pos_label=0, zero_division=0.0)) and yt.min() == 0:
-            raise Mismatch(f"{what} is {got:.4f}, the F1 of class 0; score the positive class 1.")
-        if np.isclose(got, sk_f1(yt, yp, average="macro", zero_division=0.0)):
-            raise Mismatch(f"{what} is {got:.4f}, the mean of both classes' F1 (macro F1); score only the "
-                           "positive class 1.")
+        if beta != 1 and np.isclose(got, _fbeta(precision, recall, 1.0)):
+            raise Mismatch(f"{what} is {got:.4f}, which is F1: your answer ignores beta. F_beta weighs recall "
+                           "beta^2 times as much as precision.")
+        if beta != 1 and np.isclose(got, _fbeta(precision, recall, np.sqrt(beta))):
+            raise Mismatch(f"{what} is {got:.4f}: you weighted recall by beta; the weight is beta^2 "
+                           f"(beta={beta:g} means a weight of {beta ** 2:g}).")
+        if beta != 1 and np.isclose(got, _fbeta(precision, recall, 1 / beta)):
+            raise Mismatch(f"{what} is {got:.4f}: you gave the weight to precision instead of recall. With "
+                           "beta > 1, F_beta moves towards recall: beta^2 multiplies P in the denominator.")
+        if np.isclose(got, _fbeta(accuracy, recall, beta)):
+            raise Mismatch(f"{what} is {got:.4f}: you combined accuracy and recall (a mix-up you will find "
+                           "online); F scores combine precision and recall.")
+        if np.isclose(got, (precision + beta ** 2 * recall) / (1 + beta ** 2)):
+            raise Mismatch(f"{what} is {got:.4f}, a weighted arithmetic mean of precision and recall; F_beta "
+                           "is their weighted harmonic mean, which stays low when either is low.")
+        if yt.min() == 0 and np.isclose(got, sk_fbeta(yt, yp, beta=beta, pos_label=0, zero_division=0.0)):
+            raise Mismatch(f"{what} is {got:.4f}, the score of class 0; score the positive class 1.")
         if not isinstance(y_true, np.ndarray) or y_true.dtype == bool:
             raise Mismatch(f"{what} is {got:.4g}; expected {expected:.4g}. Labels may come as lists or "
                            "booleans: convert them with np.asarray(..., dtype=int) first.")
@@ -110,25 +188,32 @@ def check_f1_score(f1_score):
 
     screening_true = np.r_[np.ones(20), np.zeros(980)].astype(int)  # a rare positive class
     screening_pred = np.r_[np.ones(18), np.zeros(2), np.ones(82), np.zeros(898)].astype(int)
-    run(screening_true, screening_pred, "the screening example (20 positives in 1000)")
-    run([1, 0, 1, 1, 0], [1, 1, 0, 1, 0], "labels [1, 0, 1, 1, 0], predictions [1, 1, 0, 1, 0] as lists")
-    run(np.array([True, True, False]), np.array([False, False, False]),
+    run(screening_true, screening_pred, 2.0, "the screening example (20 positives in 1000)")
+    run([1, 0, 1, 1, 0, 0], [1, 1, 0, 1, 1, 0], 0.5,
+        "labels [1, 0, 1, 1, 0, 0], predictions [1, 1, 0, 1, 1, 0] as lists")
+    run(np.array([1, 1, 0, 0, 1]), np.array([1, 0, 0, 0, 0]), 1.0, "labels [1, 1, 0, 0, 1], predictions "
+        "[1, 0, 0, 0, 0] (beta = 1 is F1)")
+    run(np.array([True, True, False]), np.array([False, False, False]), 2.0,
         "no positive predictions (labels [True, True, False], predictions all False)")
-    run(np.array([0, 0, 0, 0]), np.array([0, 1, 1, 0]), "no positive labels (TP = 0)")
+    run(np.array([0, 0, 0, 0]), np.array([0, 1, 1, 0]), 3.0, "no positive labels (TP = 0)")
     rng = hidden_rng()
     for _ in range(3):
         n = int(rng.integers(20, 200))
         y_true = _binary_labels(rng, n, rng.uniform(0.05, 0.3))
         y_pred = np.where(rng.random(n) < 0.7, y_true, rng.integers(0, 2, n))
+        y_pred[np.flatnonzero(y_true)[0]] = 1  # at least one true positive
         if rng.random() < 0.5:
             y_true, y_pred = y_true.astype(bool), y_pred.astype(bool)
-        run(y_true, y_pred, f"{n} random {y_true.dtype} labels with {int(y_true.sum())} positives")
+        beta = float(rng.choice([0.5, 2.0, 3.0]))
+        run(y_true, y_pred, beta, f"{n} random {y_true.dtype} labels with {int(y_true.sum())} positives")
 
 
-# ------------------------------------------------------------------------------------------ 5.3 AUC
+# ------------------------------------------------------------------------------------------ 5.4 AUC
 @exercise("ch05.roc_auc", SOLUTION,
-          hint="compare every positive's score with every negative's: count 1 for higher, 0.5 for equal, "
-               "then divide by (number of positives) * (number of negatives).")
+          hints=("AUC is the chance that a randomly chosen positive scores higher than a randomly chosen "
+                 "negative: look at every (positive, negative) pair, and let a tie count half a win.",
+                 "AUC = (#pairs with s_pos > s_neg + 0.5 * #pairs with s_pos == s_neg) / (n_pos * n_neg), "
+                 "over all n_pos * n_neg pairs of one positive and one negative."))
 def check_roc_auc(roc_auc):
     from sklearn.metrics import roc_auc_score
 
@@ -171,7 +256,7 @@ def check_roc_auc(roc_auc):
         run(y, scores, f"{n} random {y.dtype} labels with {int(y.sum())} positives")
 
 
-# ------------------------------------------------------------------------------------------ 5.4 ECE
+# ------------------------------------------------------------------------------------------ 5.5 ECE
 def _labels_for(rng, probabilities):
     """Labels right with probability 0.25 + 0.6 * confidence: under-confident when unsure, over-confident when
     sure, so the gaps of different bins have different signs (and a global gap would not do)."""
@@ -195,8 +280,11 @@ def _edge_probabilities(rng, n, n_bins):
 
 
 @exercise("ch05.expected_calibration_error", SOLUTION,
-          hint="confidence = p.max(1), correct = p.argmax(1) == y; for each bin (lo, hi] with examples, add "
-               "count * |mean(correct) - mean(confidence)|; divide by n at the end.")
+          hints=("sort the predictions into equal-width bins by their confidence (the largest probability); in "
+                 "each bin that holds examples, compare the share that is right with the mean confidence, and "
+                 "let big bins count more.",
+                 "ECE = sum over non-empty bins b of (n_b / n) * |acc(b) - conf(b)|, where bin b of B holds the "
+                 "confidences in ((b - 1) / B, b / B] and an example is right when argmax = label."))
 def check_expected_calibration_error(ece):
     def run(y, probabilities, n_bins, about):
         expected = metrics.expected_calibration_error(y, probabilities, n_bins)
@@ -245,7 +333,7 @@ def check_expected_calibration_error(ece):
     run(_labels_for(rng, probabilities), probabilities, n_bins, "40 predictions whose confidences lie on bin edges")
 
 
-# ------------------------------------------------------------------------------------ 5.5 threshold
+# ------------------------------------------------------------------------------------ 5.6 threshold
 def _cheapest(y, scores, cost_fp, cost_fn):
     """The cheapest distinct score as threshold (``score >= t``), by the package's cost table."""
     thresholds, costs = metrics.threshold_costs(y, scores, cost_fp, cost_fn)
@@ -253,8 +341,11 @@ def _cheapest(y, scores, cost_fp, cost_fn):
 
 
 @exercise("ch05.best_threshold", SOLUTION,
-          hint="for t in np.unique(scores): cost = cost_fp * FP + cost_fn * FN with positives = scores >= t; "
-               "keep the t with the smallest cost.")
+          hints=("try each distinct score as the threshold, price the mistakes it makes, and keep the "
+                 "cheapest; return the threshold, not its cost.",
+                 "for a threshold t, positive means score >= t; FP = negatives predicted positive, FN = "
+                 "positives predicted negative; cost(t) = cost_fp * FP + cost_fn * FN; return the t with the "
+                 "lowest cost."))
 def check_best_threshold(best_threshold):
     def run(y, scores, cost_fp, cost_fn, about):
         _, costs = metrics.threshold_costs(y, scores, cost_fp, cost_fn)
