@@ -2,7 +2,8 @@
 
 Taught in chapter 07; chapter 08 reuses the text helpers, the sampler and perplexity to compare a causal
 Transformer with recurrent networks. :func:`sample_text` and :func:`perplexity` work for any causal model
-that maps ids ``(n, t)`` to next-character logits ``(n, t, vocab)``.
+that maps ids ``(n, t)`` to next-character logits ``(n, t, vocab)``. The model itself, :func:`build_char_lm`, is
+written out in chapter 07 (a ``# @save`` cell) and copied into the generated block at the end of this file.
 """
 from __future__ import annotations
 
@@ -77,23 +78,6 @@ def char_windows(ids, length: int, stride: int | None = None):
     return x, y
 
 
-def build_char_lm(vocab_size: int, embed_dim: int = 32, units: int = 256, cell: str = "gru"):
-    """Characters ``(n, length)`` → next-character logits ``(n, length, vocab_size)`` at every position.
-
-    A recurrent layer with ``return_sequences=True`` reads left to right, so the prediction at step t
-    only sees characters up to t: a causal model by construction. Taught in chapter 07.
-    """
-    cells = {"gru": layers.GRU, "lstm": layers.LSTM}
-    if cell not in cells:
-        raise ValueError(f"Unknown cell {cell!r}; choose one of {', '.join(cells)}.")
-    return keras.Sequential([
-        keras.Input((None,), dtype="int32"),
-        layers.Embedding(vocab_size, embed_dim),
-        cells[cell](units, return_sequences=True),
-        layers.Dense(vocab_size),
-    ], name=f"char_lm_{cell}")
-
-
 def temperature_softmax(logits, temperature: float = 1.0) -> np.ndarray:
     """``softmax(logits / temperature)`` over the last axis, computed stably.
 
@@ -163,3 +147,23 @@ def unigram_perplexity(train_ids, test_ids, vocab_size: int) -> float:
     counts = np.bincount(train_ids, minlength=vocab_size) + 1.0
     probabilities = counts / counts.sum()
     return float(np.exp(-np.mean(np.log(probabilities[test_ids]))))
+
+
+# ---- @save from chapters/07_rnn_sequences.ipynb: generated, edit the chapter and run `make export` ----
+def build_char_lm(vocab_size: int, embed_dim: int = 32, units: int = 256, cell: str = "gru"):
+    """Characters ``(n, length)`` → next-character logits ``(n, length, vocab_size)`` at every position.
+
+    A recurrent layer with ``return_sequences=True`` reads left to right, so the prediction at step t
+    only sees characters up to t: a causal model by construction. ``cell="lstm"`` swaps the GRU for an
+    LSTM (chapter 08 compares that one). Taught in chapter 07; reused in chapter 08.
+    """
+    cells = {"gru": layers.GRU, "lstm": layers.LSTM}
+    if cell not in cells:
+        raise ValueError(f"Unknown cell {cell!r}; choose one of {', '.join(cells)}.")
+    return keras.Sequential([
+        keras.Input((None,), dtype="int32"),
+        layers.Embedding(vocab_size, embed_dim),
+        cells[cell](units, return_sequences=True),  # one state per position, not only the last
+        layers.Dense(vocab_size),  # logits for the next character, at every position
+    ], name=f"char_lm_{cell}")
+# ---- end @save from chapters/07_rnn_sequences.ipynb ----

@@ -4,6 +4,9 @@ Taught in chapter 07; chapter 08 reuses the benchmark models and the intent help
 Transformers with recurrent networks. The shared training recipe is :func:`mio_utils.training.fit_and_measure`;
 the character language model lives in :mod:`mio_utils.language_model`.
 
+The models and measurements the chapter teaches are written out in chapter 07 (``# @save`` cells) and copied
+into the generated block at the end of this file by ``make export``; edit them in the chapter.
+
 - **MNIST-1D benchmark**: :func:`build_mnist1d_model` builds the five models of the published table
   (logistic regression, MLP, CNN, GRU, LSTM), :func:`shuffle_positions` applies one fixed permutation
   of the 40 positions.
@@ -18,14 +21,71 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-MNIST1D_MODELS = ("logistic", "mlp", "cnn", "gru", "lstm")
 # greydanus/mnist1d README and arXiv 2011.14439 (test accuracy; the paper has no LSTM and its human
 # baseline was measured by the authors on a small sample).
 MNIST1D_PUBLISHED = {"logistic": 0.32, "mlp": 0.68, "cnn": 0.94, "gru": 0.91, "human": 0.96}
 MNIST1D_PUBLISHED_SHUFFLED = {"logistic": 0.32, "mlp": 0.68, "cnn": 0.56, "gru": 0.57, "human": 0.30}
 
 
-# ---------------------------------------------------------------------------------------- MNIST-1D
+# ------------------------------------------------------------------------------------------ intents
+def balanced_class_weights(y, num_classes: int) -> dict:
+    """Class weights ``n / (num_classes * count_c)``: each class then carries the same total weight in the
+    loss, so a rare intent is not drowned out by a frequent one (same as scikit-learn's "balanced").
+
+    Returns ``{class_index: weight}`` for ``model.fit(class_weight=...)``. Taught in chapter 07.
+    """
+    y = np.asarray(y).astype(np.int64).ravel()
+    counts = np.bincount(y, minlength=num_classes)
+    if len(counts) != num_classes or np.any(counts == 0):
+        raise ValueError(f"Every class 0..{num_classes - 1} needs at least one example; counts are {counts.tolist()}.")
+    return {c: float(len(y) / (num_classes * counts[c])) for c in range(num_classes)}
+
+
+# ---- @save from chapters/07_rnn_sequences.ipynb: generated, edit the chapter and run `make export` ----
+def input_sensitivity(layer, length: int, features: int = 8, seed: int = 0) -> np.ndarray:
+    """How much the LAST output of a recurrent ``layer`` depends on each input step:
+    ``|| d sum(h_T) / d x_t ||`` for t = 1..length, from one gradient over a random sequence.
+
+    Entry t - 1 belongs to step t, so the array ends with the last step. The last step always matters; in a
+    plain RNN the influence of earlier steps shrinks geometrically with the distance (vanishing gradients),
+    so it cannot learn what depends on them. Returns an array shaped ``(length,)``. Taught in chapter 07.
+    """
+    if length < 1 or features < 1:
+        raise ValueError(f"length and features must be positive; got {length} and {features}.")
+    x = tf.constant(np.random.default_rng(seed).normal(size=(1, length, features)).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)  # x is a constant, not a weight: ask the tape to follow it
+        total = tf.reduce_sum(layer(x))
+    gradient = tape.gradient(total, x)[0].numpy()  # (length, features)
+    return np.linalg.norm(gradient, axis=-1)
+
+
+def set_memory_gate_bias(layer, bias: float, features: int = 8):
+    """Push a gate towards "keep the old state": the forget gate of a ``keras.layers.LSTM`` (bias block
+    2 of [input, forget, candidate, output]) or the update gate of a ``keras.layers.GRU`` (block 1 of
+    [update, reset, candidate]). A large ``bias`` makes the gate about 1, so the state is carried over
+    almost unchanged, which is what training learns to do where the task needs long memory.
+    Builds the layer for inputs with ``features`` channels if needed; returns the layer. Taught in chapter 07.
+    """
+    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
+        raise ValueError(f"set_memory_gate_bias takes a keras.layers.LSTM or GRU; got {type(layer).__name__}.")
+    if not layer.built:
+        layer.build((None, None, features))
+    units, values = layer.cell.units, layer.cell.bias.numpy()
+    if isinstance(layer, keras.layers.LSTM):
+        values[units:2 * units] = bias
+    else:
+        # reset_after=True (the default) keeps an input bias row and a recurrent bias row; both add into z
+        rows = values if values.ndim == 2 else values[None]
+        rows[:, :units] = 0.0
+        rows[0, :units] = bias
+    layer.cell.bias.assign(values)
+    return layer
+
+
+MNIST1D_MODELS = ("logistic", "mlp", "cnn", "gru", "lstm")
+
+
 def build_mnist1d_model(kind: str, length: int = 40, num_classes: int = 10, seed: int | None = None):
     """One of the benchmark's models, taking signals shaped ``(n, length)`` and returning logits.
 
@@ -36,7 +96,7 @@ def build_mnist1d_model(kind: str, length: int = 40, num_classes: int = 10, seed
     - ``gru`` / ``lstm``: a bidirectional recurrent layer with 16 units per direction whose whole
       output sequence is flattened into the classifier, like the published GRU (6 units per direction).
 
-    ``seed`` (optional) seeds the weight initialisation. Taught in chapter 07.
+    ``seed`` (optional) seeds the weight initialisation. Taught in chapter 07; reused in chapter 08.
     """
     if kind not in MNIST1D_MODELS:
         raise ValueError(f"Unknown MNIST-1D model {kind!r}; choose one of {', '.join(MNIST1D_MODELS)}.")
@@ -79,61 +139,19 @@ def shuffle_positions(*arrays, seed: int = 0):
     return (*(np.asarray(a)[..., permutation] for a in arrays), permutation)
 
 
-def input_sensitivity(layer, length: int, features: int = 8, seed: int = 0) -> np.ndarray:
-    """How much the LAST output of a recurrent ``layer`` depends on each input step:
-    ``|| d sum(h_T) / d x_t ||`` for t = 1..length, from one gradient over a random sequence.
-
-    Read it right to left: the last step always matters; in a plain RNN the influence of earlier
-    steps shrinks geometrically with the distance (vanishing gradients), so it cannot learn what
-    depends on them. Returns an array shaped ``(length,)``. Taught in chapter 07.
-    """
-    if length < 1 or features < 1:
-        raise ValueError(f"length and features must be positive; got {length} and {features}.")
-    x = tf.constant(np.random.default_rng(seed).normal(size=(1, length, features)).astype(np.float32))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        total = tf.reduce_sum(layer(x))
-    gradient = tape.gradient(total, x)[0].numpy()
-    return np.linalg.norm(gradient, axis=-1)
-
-
-def set_memory_gate_bias(layer, bias: float, features: int = 8):
-    """Push a gate towards "keep the old state": the forget gate of a ``keras.layers.LSTM`` (bias block
-    2 of [input, forget, candidate, output]) or the update gate of a ``keras.layers.GRU`` (block 1 of
-    [update, reset, candidate]). A large ``bias`` makes the gate about 1, so the state is carried over
-    almost unchanged, which is what training learns to do where the task needs long memory.
-    Builds the layer for inputs with ``features`` channels if needed; returns the layer. Taught in chapter 07.
-    """
-    if not isinstance(layer, (keras.layers.LSTM, keras.layers.GRU)):
-        raise ValueError(f"set_memory_gate_bias takes a keras.layers.LSTM or GRU; got {type(layer).__name__}.")
-    if not layer.built:
-        layer.build((None, None, features))
-    units, values = layer.cell.units, layer.cell.bias.numpy()
-    if isinstance(layer, keras.layers.LSTM):
-        values[units:2 * units] = bias
-    else:
-        # reset_after=True (the default) keeps an input bias row and a recurrent bias row; both add into z
-        rows = values if values.ndim == 2 else values[None]
-        rows[:, :units] = 0.0
-        rows[0, :units] = bias
-    layer.cell.bias.assign(values)
-    return layer
-
-
-# ------------------------------------------------------------------------------------------ intents
 def make_text_vectorizer(texts, max_tokens: int = 2000, sequence_length: int = 16):
     """A ``keras.layers.TextVectorization`` adapted to ``texts``: lower-case, strip punctuation, split on
     spaces, map each word to an integer (0 = padding, 1 = unknown), pad or cut to ``sequence_length``.
 
     It replaces the legacy ``keras.preprocessing.text.Tokenizer``. Adapt on the TRAINING texts only,
     so test words the model never saw become "unknown", as they would in production.
-    Taught in chapter 07.
+    Taught in chapter 07; reused in chapter 08.
     """
     texts = np.asarray(texts)
     if texts.ndim != 1 or not len(texts) or texts.dtype.kind not in "US":
         raise ValueError(f"make_text_vectorizer expects a 1-D array of strings; got {texts.dtype}{texts.shape}.")
     vectorizer = keras.layers.TextVectorization(max_tokens=max_tokens, output_sequence_length=sequence_length)
-    vectorizer.adapt(texts)
+    vectorizer.adapt(texts)  # builds the vocabulary: the max_tokens - 2 most frequent words
     return vectorizer
 
 
@@ -142,27 +160,15 @@ def build_intent_model(vocab_size: int, num_classes: int, embed_dim: int = 64, u
     """Token ids ``(n, length)`` → class logits: Embedding (padding masked) → bidirectional LSTM → Dense.
 
     ``mask_zero=True`` tells the LSTM to skip the padding, so a short sentence is not read as a
-    sentence followed by a row of zeros. Taught in chapter 07.
+    sentence followed by a row of zeros. Taught in chapter 07; reused in chapter 08.
     """
     if vocab_size < 2 or num_classes < 2:
         raise ValueError(f"Need vocab_size >= 2 and num_classes >= 2; got {vocab_size} and {num_classes}.")
     return keras.Sequential([
         keras.Input((None,), dtype="int32"),
-        layers.Embedding(vocab_size, embed_dim, mask_zero=True),
-        layers.Bidirectional(layers.LSTM(units)),
+        layers.Embedding(vocab_size, embed_dim, mask_zero=True),  # id -> learned vector; id 0 = padding
+        layers.Bidirectional(layers.LSTM(units)),  # final states of both directions, concatenated
         layers.Dropout(dropout),
-        layers.Dense(num_classes),
+        layers.Dense(num_classes),  # logits: the loss applies the softmax (from_logits=True)
     ], name="intent_bilstm")
-
-
-def balanced_class_weights(y, num_classes: int) -> dict:
-    """Class weights ``n / (num_classes * count_c)``: each class then carries the same total weight in the
-    loss, so a rare intent is not drowned out by a frequent one (same as scikit-learn's "balanced").
-
-    Returns ``{class_index: weight}`` for ``model.fit(class_weight=...)``. Taught in chapter 07.
-    """
-    y = np.asarray(y).astype(np.int64).ravel()
-    counts = np.bincount(y, minlength=num_classes)
-    if len(counts) != num_classes or np.any(counts == 0):
-        raise ValueError(f"Every class 0..{num_classes - 1} needs at least one example; counts are {counts.tolist()}.")
-    return {c: float(len(y) / (num_classes * counts[c])) for c in range(num_classes)}
+# ---- end @save from chapters/07_rnn_sequences.ipynb ----

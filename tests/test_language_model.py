@@ -52,3 +52,17 @@ def test_char_lm_perplexity_sampling_and_baselines():
         language_model.unigram_perplexity([1, 5], [1], vocab_size=3)
     with pytest.raises(ValueError, match="prompt"):
         language_model.sample_text(model, vocab, "", 3)
+
+
+def test_char_lm_is_causal_for_both_cells():
+    """Changing a later character never changes an earlier position's logits (chapter 08 uses cell="lstm")."""
+    for cell in ("gru", "lstm"):
+        keras.utils.set_random_seed(0)
+        model = language_model.build_char_lm(6, embed_dim=4, units=5, cell=cell)
+        a, b = np.array([[1, 2, 3, 4]]), np.array([[1, 2, 5, 5]])
+        logits_a, logits_b = (keras.ops.convert_to_numpy(model(ids)) for ids in (a, b))
+        assert logits_a.shape == (1, 4, 6) and model.name == f"char_lm_{cell}"
+        np.testing.assert_allclose(logits_a[:, :2], logits_b[:, :2], atol=1e-6)
+        assert not np.allclose(logits_a[:, 2:], logits_b[:, 2:])
+    with pytest.raises(ValueError, match="choose one of gru, lstm"):
+        language_model.build_char_lm(6, cell="transformer")

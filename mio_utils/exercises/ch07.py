@@ -6,7 +6,7 @@ from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidde
 SOLUTION = "ch07_rnn_sequences.py"
 
 
-# ------------------------------------------------------------------------------------------ 7.1 LSTM step
+# ------------------------------------------------------------------------------------------ 7.2 LSTM step
 def _keras_lstm_step(x, h, c, kernel, recurrent_kernel, bias):
     """The expected (h_new, c_new), from keras.layers.LSTMCell given the same weights."""
     import keras
@@ -55,8 +55,11 @@ def _lstm_case(rng, batch, features, units):
 
 
 @exercise("ch07.lstm_step", SOLUTION,
-          hint="z = x@kernel + h@recurrent_kernel + bias, split into [i, f, c~, o]; c_new = σ(f)*c + σ(i)*tanh(c~); "
-               "h_new = σ(o)*tanh(c_new).")
+          hints=("One matrix product gives all four gates at once: split its columns into four equal blocks in "
+                 "Keras's order, squash each with its own function, update the memory c first, then read h from "
+                 "the NEW memory.",
+                 "z = x@kernel + h@recurrent_kernel + bias, split into [i, f, c~, o]; "
+                 "c_new = σ(f)*c + σ(i)*tanh(c~); h_new = σ(o)*tanh(c_new)."))
 def check_lstm_step(lstm_step):
     rng = hidden_rng()
     sizes = [(int(rng.integers(2, 6)), features, units)
@@ -84,70 +87,102 @@ def check_lstm_step(lstm_step):
         expect_close(h_new, h_ref, f"h_new (the output) {where}, compared with keras.layers.LSTMCell", atol=1e-5)
 
 
-# ------------------------------------------------------------------------------------ 7.2 temperature
+# ---------------------------------------------------------------------- 7.4 temperature and top-k (variant)
 OVERFLOW = ("Large logits / T overflow exp(): subtract each row's own maximum (over the last axis) before "
             "exp(). One maximum for the whole array would make rows of small logits underflow to 0 / 0.")
 
 
-def _temperature_softmax(logits, temperature):
+def _top_k_softmax(logits, temperature, k):
+    """softmax(logits / T) over the last axis, keeping only each row's k largest logits (the others get 0)."""
     from scipy.special import softmax
 
-    return softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=-1)
+    z = np.asarray(logits, dtype=np.float64) / temperature
+    k = min(k, z.shape[-1])
+    kth_largest = np.sort(z, axis=-1)[..., -k][..., None]
+    return softmax(np.where(z >= kth_largest, z, -np.inf), axis=-1)
 
 
-def _check_temperature_case(temperature_softmax, logits, temperature, what):
+def _top_k_mistakes(logits, temperature, k):
+    """Plausible wrong answers, each with what it gets wrong; used only to explain a mismatch."""
     from scipy.special import softmax
 
-    expected = _temperature_softmax(logits, temperature)
-    result = as_array(call(temperature_softmax, logits, temperature), what)
-    if result.shape == expected.shape and np.all(np.isfinite(result)):
-        close = lambda other: np.allclose(result, other, atol=1e-6)  # noqa: E731
-        if not close(expected):
-            if close(softmax(logits * temperature, axis=-1)):
-                raise Mismatch(f"{what}: you multiplied the logits by T; divide the logits by T, do not "
-                               "multiply. A high temperature should flatten the distribution towards uniform, "
-                               "a low one sharpen it.")
-            if close(softmax(logits, axis=-1)):
-                raise Mismatch(f"{what}: your probabilities do not change with the temperature; divide the "
-                               "logits by T before the softmax.")
-            if logits.ndim > 1 and close(softmax(logits / temperature, axis=0)):
-                raise Mismatch(f"{what}: you normalised over the first axis; each row (the last axis) is "
-                               "one distribution.")
+    z = np.asarray(logits, dtype=np.float64)
+    plain = softmax(z / temperature, axis=-1)
+    kept = _top_k_softmax(z, temperature, k) > 0
+    smallest = -np.sort(-z, axis=-1)[..., -min(k, z.shape[-1])][..., None]
+    mistakes = [
+        ("you multiplied the logits by T; divide them by T. A high temperature should flatten the distribution "
+         "towards uniform, a low one sharpen it", _top_k_softmax(z * temperature, 1.0, k)),
+        ("your probabilities do not change with the temperature; divide the logits by T before the softmax",
+         _top_k_softmax(z, 1.0, k)),
+        ("you did not cut the distribution: keep only the k largest logits of each row and give every other "
+         "token probability exactly 0", plain),
+        ("you set the other tokens to 0 AFTER the softmax without normalising again: the k kept probabilities "
+         "must sum to 1", np.where(kept, plain, 0.0)),
+        ("you kept the k SMALLEST logits; keep the k largest (the most likely tokens)",
+         softmax(np.where(z <= smallest, z, -np.inf) / temperature, axis=-1)),
+    ]
+    for wrong_k, words in ((k + 1, "k + 1"), (k - 1, "k - 1")):
+        if 1 <= wrong_k < z.shape[-1]:
+            mistakes.append((f"you kept {words} tokens per row; keep exactly k (here k = {k})",
+                             _top_k_softmax(z, temperature, wrong_k)))
+    if z.ndim > 1:
+        flat = np.sort(z, axis=None)[-min(k, z.size)]
+        mistakes.append(("you chose the k largest logits of the WHOLE array; choose them in each row (the last "
+                         "axis), so every row keeps k tokens", softmax(np.where(z >= flat, z, -np.inf) / temperature,
+                                                                      axis=-1)))
+    return mistakes
+
+
+def _check_top_k_case(top_k_softmax, logits, temperature, k, what):
+    expected = _top_k_softmax(logits, temperature, k)
+    result = as_array(call(top_k_softmax, logits, temperature, k), what)
+    if result.shape == expected.shape and not np.allclose(result, expected, atol=1e-6):
+        for why, wrong in _top_k_mistakes(logits, temperature, k):
+            if np.allclose(result, wrong, atol=1e-6, equal_nan=True):  # a wrong rule can leave 0/0 rows
+                raise Mismatch(f"{what}: {why}.")
+        if np.all(np.isfinite(result)):
             if not np.allclose(result.sum(axis=-1), 1.0, atol=1e-6):
                 raise Mismatch(f"{what}: your probabilities do not sum to 1 over the last axis (sums "
-                               f"{np.round(result.sum(axis=-1).ravel()[:4], 4)}): after changing the "
-                               "temperature, normalise again (softmax of logits / T).")
+                               f"{np.round(result.sum(axis=-1).ravel()[:4], 4)}).")
+            if np.any((expected == 0) & (np.abs(result) > 1e-9)):
+                raise Mismatch(f"{what}: a token outside each row's k largest logits got a probability above 0; "
+                               "it must get exactly 0, so it can never be sampled.")
     expect_close(result, expected, what, atol=1e-6, advice=OVERFLOW)
 
 
-@exercise("ch07.temperature_softmax", SOLUTION,
-          hint="divide the logits by the temperature, then take a stable softmax over the last axis.")
-def check_temperature_softmax(temperature_softmax):
+@exercise("ch07.top_k_softmax", SOLUTION,
+          hints=("Only the k most likely tokens of each row may be sampled: give every other token a logit of "
+                 "minus infinity (probability 0), rescale the logits by the temperature, and take a softmax "
+                 "that shifts each row by its own maximum, so exp() cannot overflow.",
+                 "z = logits / T; threshold = the k-th largest z of the row; p = exp(z - max z) where "
+                 "z >= threshold, else 0; divide by the row's sum."))
+def check_top_k_softmax(top_k_softmax):
     rng = hidden_rng()
-    fixed = np.array([2.0, 1.0, 0.0, -1.0])
-    for temperature in (2.0, 0.5):
-        _check_temperature_case(temperature_softmax, fixed, temperature,
-                                f"temperature_softmax([2, 1, 0, -1], T={temperature})")
+    fixed = np.array([2.0, 1.0, 0.5, 0.0, -1.0])
+    for temperature, k in ((2.0, 3), (0.5, 2)):
+        _check_top_k_case(top_k_softmax, fixed, temperature, k,
+                          f"top_k_softmax([2, 1, 0.5, 0, -1], T={temperature}, k={k})")
+    vector = rng.normal(size=int(rng.integers(6, 10))) * 3
     hot, cold = float(rng.uniform(1.5, 4.0)), float(rng.uniform(0.2, 0.8))
-    vector = rng.normal(size=int(rng.integers(3, 9))) * 3
-    for temperature in (hot, cold, 1.0):
-        _check_temperature_case(temperature_softmax, vector, temperature,
-                                f"the output for logits shaped {vector.shape} and T={temperature:.3g}")
+    for temperature, k in ((hot, 3), (cold, 4), (1.0, 2)):
+        _check_top_k_case(top_k_softmax, vector, temperature, k,
+                          f"the output for logits shaped {vector.shape}, T={temperature:.3g}, k={k}")
+    _check_top_k_case(top_k_softmax, vector, hot, 1, "the output for k=1 (always the most likely token)")
+    _check_top_k_case(top_k_softmax, vector, hot, len(vector),
+                      f"the output for k={len(vector)}, the whole vocabulary (a plain temperature softmax)")
     scales = rng.permutation([1.0, 30.0, 1000.0])
-    rows = rng.normal(size=(3, int(rng.integers(3, 7)))) * scales[:, None]
-    rows[np.arange(3), rng.integers(0, rows.shape[1], 3)] = scales * rng.uniform(1.0, 2.0, 3)  # a large max
+    rows = rng.normal(size=(3, int(rng.integers(5, 8)))) * scales[:, None]
     for temperature in (cold, hot):
-        _check_temperature_case(temperature_softmax, rows, temperature,
-                                f"the output for a batch shaped {rows.shape} whose rows have very different "
-                                f"scales (largest |logit| per row {np.round(np.abs(rows).max(axis=1), 1)}), "
-                                f"T={temperature:.3g}")
-    cube = rng.normal(size=(2, 3, 4)) * 2
-    _check_temperature_case(temperature_softmax, cube, hot, "the output for logits shaped (2, 3, 4)")
-    peaked = np.sort(rng.normal(size=5))[::-1] * 10
-    _check_temperature_case(temperature_softmax, peaked, 0.01, "the output for T=0.01 (nearly argmax)")
+        _check_top_k_case(top_k_softmax, rows, temperature, 3,
+                          f"the output for a batch shaped {rows.shape} whose rows have very different scales "
+                          f"(largest |logit| per row {np.round(np.abs(rows).max(axis=1), 1)}), T={temperature:.3g}, "
+                          "k=3")
+    cube = rng.normal(size=(2, 3, 6)) * 2
+    _check_top_k_case(top_k_softmax, cube, hot, 2, "the output for logits shaped (2, 3, 6), k=2")
 
 
-# ------------------------------------------------------------------------------------- 7.3 perplexity
+# ------------------------------------------------------------------------------------- 7.5 perplexity
 def _perplexity(probabilities, targets):
     """exp(mean cross-entropy in nats), with scikit-learn's log_loss as the cross-entropy."""
     from sklearn.metrics import log_loss
@@ -188,7 +223,9 @@ def _check_perplexity_case(perplexity, probabilities, targets, what):
 
 
 @exercise("ch07.perplexity", SOLUTION,
-          hint="pick p[i, target_i] for each position, take the mean of -log p (natural log), then exp().")
+          hints=("Only the probability the model gave the TRUE next token matters at each position; average "
+                 "the surprise -log p over positions, then undo the logarithm.",
+                 "perplexity = exp(mean_i(-ln p[i, target_i])), the geometric mean of 1 / p(target)."))
 def check_perplexity(perplexity):
     rng = hidden_rng()
     vocab, n = int(rng.integers(3, 10)), int(rng.integers(4, 11))
@@ -206,7 +243,7 @@ def check_perplexity(perplexity):
                            "the perplexity of a single position (should be 1 / p(target))")
 
 
-# -------------------------------------------------------------------------------- 7.4 class weights
+# -------------------------------------------------------------------------------- 7.6 class weights
 def _class_weights_mistakes(y, num_classes):
     counts = np.bincount(y, minlength=num_classes).astype(np.float64)
     n = len(y)
@@ -254,7 +291,9 @@ def _labels(rng, counts):
 
 
 @exercise("ch07.balanced_class_weights", SOLUTION,
-          hint="weight_c = n / (num_classes * count_c); return a dict {class index: weight}.")
+          hints=("A class's total weight is its count times its weight: make that the same for every class, "
+                 "then scale so that the n examples' weights add up to n.",
+                 "weight_c = n / (num_classes * count_c), returned as a dict {class index: weight}."))
 def check_balanced_class_weights(balanced_class_weights):
     rng = hidden_rng()
     _check_class_weights_case(balanced_class_weights, _labels(rng, [12, 3, 5]), 3, "for counts [12, 3, 5]")
@@ -279,3 +318,154 @@ def check_balanced_class_weights(balanced_class_weights):
     raise Mismatch(f"for class counts {counts.tolist()} class {absent} does not occur in y, so its weight "
                    f"n / (num_classes * 0) is infinite: raise a ValueError that says so (your function "
                    f"returned {type(result).__name__}).")
+
+
+# ------------------------------------------------------------------ 7.1 predict: the parameters of an LSTM
+LSTM_FEATURES, LSTM_UNITS, LSTM_STEPS = 8, 32, 50  # the exercise: LSTM(32) reading 50 steps of 8 features
+
+
+def _lstm_parameter_count(features=LSTM_FEATURES, units=LSTM_UNITS, blocks=4, bias_rows=1):
+    """Each block (gate or candidate) has W (features x units), U (units x units) and its bias rows."""
+    return blocks * (features * units + units * units + bias_rows * units)
+
+
+def _lstm_parameter_mistakes():
+    f, u = LSTM_FEATURES, LSTM_UNITS
+    return {
+        _lstm_parameter_count(blocks=1): "that is ONE block; an LSTM has four (input, forget and output gates, "
+                                         "and the candidate), each with its own W, U and b",
+        4 * (f * u + u * u): "you left out the biases: every block has a bias vector of `units` numbers",
+        4 * (f * u + u): "you left out the recurrent weights U, which map the previous state (units x units) "
+                         "into each block",
+        4 * (f * u + u * u + f): "each bias has one entry per unit (32), not per input feature",
+        _lstm_parameter_count(blocks=3): "three blocks is a GRU; an LSTM has four (input, forget, candidate, "
+                                         "output)",
+        _lstm_parameter_count(blocks=3, bias_rows=2): "that is keras.layers.GRU(32) (three blocks, two bias "
+                                                      "rows); an LSTM has four blocks and one bias row",
+        _lstm_parameter_count(bias_rows=2): "an LSTM has one bias per block in Keras; two bias rows is the "
+                                            "GRU's reset_after convention",
+        _lstm_parameter_count() * LSTM_STEPS: "the weights are shared by every step: the count does not "
+                                              "depend on the sequence length",
+    }
+
+
+def _prediction_number(answer, what: str) -> float:
+    """A prediction that must be one finite number; anything else is explained in words."""
+    if isinstance(answer, (bool, np.bool_)):
+        raise Mismatch(f"write {what} as a number, not True/False.")
+    if isinstance(answer, str):
+        raise Mismatch(f"write {what} as a number (like 123), not as text {answer!r}.")
+    if isinstance(answer, np.ndarray) and answer.shape == () and answer.dtype.kind in "iuf":
+        answer = answer.item()  # np.array(5248) is one number too
+    if not isinstance(answer, (int, float, np.integer, np.floating)):
+        raise Mismatch(f"write {what} as one number; got {type(answer).__name__}.")
+    value = float(answer)
+    if not np.isfinite(value):
+        raise Mismatch(f"{what} is a finite number; got {value}.")
+    return value
+
+
+@exercise("ch07.lstm_parameters", SOLUTION, kind="prediction",
+          hints=("The same weights serve every step, so the sequence length does not matter. Count one block "
+                 "(an input map, a recurrent map and a bias), then count the blocks of an LSTM.",
+                 "parameters = blocks x (features x units + units x units + units), with 4 blocks for an LSTM."))
+def check_lstm_parameters(my_prediction):
+    value = _prediction_number(my_prediction, "the number of parameters")
+    truth = _lstm_parameter_count()
+    if value == truth:
+        f, u = LSTM_FEATURES, LSTM_UNITS
+        return (f"Four blocks (input, forget, candidate, output), each with W ({f} x {u}), U ({u} x {u}) and "
+                f"b ({u}): 4 x ({f * u} + {u * u} + {u}) = {truth:,}. The recurrent weights U dominate: the "
+                "count grows with units squared, and not at all with the sequence length.")
+    if value < 0 or value != round(value):
+        raise Mismatch(f"a parameter count is a whole number, 0 or more; got {value:g}.")
+    why = _lstm_parameter_mistakes().get(int(value))
+    if why:
+        raise Mismatch(f"{int(value):,}: {why}.")
+    raise Mismatch(f"{int(value):,} is not the count: add up, for each block, the input weights, the recurrent "
+                   "weights and the bias.")
+
+
+# ----------------------------------------------------------------------------- 7.3 a GRU step (variant)
+def _keras_gru_step(x, h, kernel, recurrent_kernel, bias):
+    """The expected h_new, from keras.layers.GRUCell (reset_after=True, the default) with the same weights."""
+    import keras
+
+    cell = keras.layers.GRUCell(h.shape[-1])
+    cell.build((None, x.shape[-1]))
+    cell.set_weights([kernel, recurrent_kernel, bias])
+    h_new, _ = cell(x.astype(np.float32), [h.astype(np.float32)])
+    return keras.ops.convert_to_numpy(h_new).astype(np.float64)
+
+
+def _gru_mistakes(x, h, kernel, recurrent_kernel, bias):
+    """Plausible wrong h_new, each with what it gets wrong; used only to explain a mismatch."""
+    from scipy.special import expit as sig
+
+    def step(order="zrh", reset_before=False, bias_in_reset=True, swap=False, recurrent_bias=True,
+             candidate=np.tanh):
+        b_in, b_rec = bias[0], (bias[1] if recurrent_bias else 0 * bias[1])
+        xs = dict(zip(order, np.split(x @ kernel + b_in, 3, axis=-1)))
+        hs = dict(zip(order, np.split(h @ recurrent_kernel + b_rec, 3, axis=-1)))
+        z, r = sig(xs["z"] + hs["z"]), sig(xs["r"] + hs["r"])
+        u_h = dict(zip(order, np.split(recurrent_kernel, 3, axis=-1)))["h"]
+        b_h = dict(zip(order, np.split(b_rec, 3, axis=-1)))["h"]
+        if reset_before:
+            inner = (r * h) @ u_h + b_h
+        elif bias_in_reset:
+            inner = r * hs["h"]
+        else:
+            inner = r * (h @ u_h) + b_h
+        h_tilde = candidate(xs["h"] + inner)
+        return (1 - z) * h + z * h_tilde if swap else z * h + (1 - z) * h_tilde
+
+    keras_order = "; Keras packs the columns as [update, reset, candidate]"
+    return [
+        ("you swapped z and 1 - z: in Keras's convention the update gate z KEEPS the old state, "
+         "h_new = z*h + (1 - z)*h~", step(swap=True)),
+        ("you reset h BEFORE the recurrent product, (r*h) @ U_h (the original paper, Keras's reset_after=False); "
+         "with reset_after=True the reset multiplies AFTER it: r * (h @ U_h + b'_h)", step(reset_before=True)),
+        ("the recurrent bias of the candidate belongs inside the reset: r * (h @ U_h + b'_h), not r * (h @ U_h) "
+         "+ b'_h", step(bias_in_reset=False)),
+        ("you left out the second bias row (bias[1], the recurrent bias); bias[0] is added to the input part, "
+         "bias[1] to the recurrent part", step(recurrent_bias=False)),
+        ("the candidate uses sigmoid; it takes tanh (values in [-1, 1])", step(candidate=sig)),
+        ("your gate order is [reset, update, candidate]" + keras_order, step(order="rzh")),
+        ("your gate order is [candidate, update, reset]" + keras_order, step(order="hzr")),
+    ]
+
+
+def _gru_case(rng, batch, features, units):
+    x = rng.normal(size=(batch, features))
+    h = np.tanh(rng.normal(size=(batch, units)))
+    kernel = rng.normal(size=(features, 3 * units)) * 0.6
+    recurrent_kernel = rng.normal(size=(units, 3 * units)) * 0.6
+    bias = rng.normal(size=(2, 3 * units)) * 0.5
+    return x, h, kernel, recurrent_kernel, bias
+
+
+@exercise("ch07.gru_step", SOLUTION,
+          hints=("Split both products into [update, reset, candidate] blocks, each with its own bias row. "
+                 "The reset gate scales the candidate's RECURRENT part after the product, and the update gate z "
+                 "decides how much of the OLD state to keep.",
+                 "z = σ(x W_z + b_z + h U_z + b'_z); r = σ(x W_r + b_r + h U_r + b'_r); "
+                 "h~ = tanh(x W_h + b_h + r * (h U_h + b'_h)); h_new = z * h + (1 - z) * h~."))
+def check_gru_step(gru_step):
+    rng = hidden_rng()
+    sizes = [(int(rng.integers(2, 6)), features, units)
+             for features, units in ((3, 4), (int(rng.integers(5, 8)), int(rng.integers(2, 4))))]
+    for batch, features, units in sizes:
+        case = _gru_case(rng, batch, features, units)
+        where = f"for x shaped {(batch, features)} and {units} units"
+        result = call(gru_step, *case)
+        if isinstance(result, (tuple, list)) and len(result) == 2 and np.shape(result[0]) == (batch, units):
+            raise Mismatch("a GRU has a single state: return h_new alone, not a pair.")
+        h_new = as_array(result, "h_new")
+        if h_new.shape != (batch, units):
+            raise Mismatch(f"h_new {where} should be shaped (batch, units) = {(batch, units)}; got {h_new.shape}.")
+        expected = _keras_gru_step(*case)
+        if np.all(np.isfinite(h_new)) and not np.allclose(h_new, expected, atol=1e-5):
+            for why, wrong in _gru_mistakes(*case):
+                if np.allclose(h_new, wrong, atol=1e-6):
+                    raise Mismatch(why + ".")
+        expect_close(h_new, expected, f"h_new {where}, compared with keras.layers.GRUCell", atol=1e-5)
