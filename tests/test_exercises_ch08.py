@@ -118,40 +118,63 @@ def attention_by_einsum(q, k, v, mask=None):
     return np.einsum("...qk,...kv->...qv", weights, v), weights
 
 
-# ------------------------------------------------------------------------------------- 8.2 causal mask
-def causal_upper(length):
-    return np.triu(np.ones((length, length), dtype=bool))
+# ---------------------------------------------------------------------------- 8.2 sliding-window mask
+def _distance(length):
+    return np.arange(length)[:, None] - np.arange(length)[None, :]  # query i minus key j
 
 
-def causal_strict(length):
-    return np.tril(np.ones((length, length), dtype=bool), k=-1)
+def window_plain_causal(length, window):
+    return np.tril(np.ones((length, length), dtype=bool))
 
 
-def causal_additive(length):
-    return np.where(np.tril(np.ones((length, length), dtype=bool)), 0.0, -np.inf)
+def window_both_sides(length, window):
+    return np.abs(_distance(length)) < window  # a band: sees the future too
 
 
-def causal_ones_and_zeros(length):
-    return np.tril(np.ones((length, length)))
+def window_one_too_many(length, window):
+    distance = _distance(length)
+    return (distance >= 0) & (distance <= window)
 
 
-def causal_inverted(length):
-    return ~np.tril(np.ones((length, length), dtype=bool))
+def window_one_too_few(length, window):
+    distance = _distance(length)
+    return (distance >= 0) & (distance < window - 1)
 
 
-def causal_memorised(length):
-    return np.tril(np.ones((4, 4), dtype=bool))  # the size of the chapter's figure, whatever is asked
+def window_without_diagonal(length, window):
+    distance = _distance(length)
+    return (distance > 0) & (distance <= window)
 
 
-def causal_by_comparison(length):
-    positions = np.arange(length)
-    return positions[None, :] <= positions[:, None]  # key j <= query i
+def window_inverted(length, window):
+    distance = _distance(length)
+    return ~((distance >= 0) & (distance < window))
 
 
-def causal_by_keras(length):
+def window_ones_and_zeros(length, window):
+    return ref08.sliding_window_mask(length, window).astype(np.float32)
+
+
+def window_additive(length, window):
+    return np.where(ref08.sliding_window_mask(length, window), 0.0, -np.inf)
+
+
+def window_ignores_long_windows(length, window):
+    """Breaks when the window is longer than the sequence (the clause 'gives the plain causal mask')."""
+    return np.eye(length, dtype=bool) if window > length else ref08.sliding_window_mask(length, window)
+
+
+def window_by_tril_difference(length, window):
+    ones = np.ones((length, length), dtype=bool)
+    return np.tril(ones) & ~np.tril(ones, k=-window)
+
+
+def window_by_keras(length, window):
     import keras
 
-    return keras.ops.cast(keras.ops.tril(keras.ops.ones((length, length))), "bool")
+    ones = keras.ops.ones((length, length))
+    band = keras.ops.tril(ones) - keras.ops.tril(ones, k=-window)
+    return keras.ops.cast(band, "bool")
 
 
 # ------------------------------------------------------------------------------ 8.3 positional encoding
@@ -273,12 +296,15 @@ WRONG_ANSWERS = [
     ("ch08.scaled_dot_product_attention", attention_weights_keys_by_queries, "(..., queries, keys)"),
     ("ch08.scaled_dot_product_attention", attention_scales_query_in_place, "changed its input"),
     ("ch08.scaled_dot_product_attention", attention_square_masks_only, "ignores the mask"),
-    ("ch08.causal_mask", causal_upper, "FUTURE"),
-    ("ch08.causal_mask", causal_strict, "diagonal"),
-    ("ch08.causal_mask", causal_additive, "boolean"),
-    ("ch08.causal_mask", causal_ones_and_zeros, "dtype bool"),
-    ("ch08.causal_mask", causal_inverted, "inverted"),
-    ("ch08.causal_mask", causal_memorised, "should be shaped"),
+    ("ch08.sliding_window_mask", window_plain_causal, "plain causal mask"),
+    ("ch08.sliding_window_mask", window_both_sides, "FUTURE"),
+    ("ch08.sliding_window_mask", window_one_too_many, "off by one"),
+    ("ch08.sliding_window_mask", window_one_too_few, "off by one"),
+    ("ch08.sliding_window_mask", window_without_diagonal, "diagonal"),
+    ("ch08.sliding_window_mask", window_inverted, "inverted"),
+    ("ch08.sliding_window_mask", window_ones_and_zeros, "dtype bool"),
+    ("ch08.sliding_window_mask", window_additive, "boolean"),
+    ("ch08.sliding_window_mask", window_ignores_long_windows, "differs"),
     ("ch08.positional_encoding", pe_concatenated, "interleave"),
     ("ch08.positional_encoding", pe_swapped, "swapped"),
     ("ch08.positional_encoding", pe_wrong_exponent, "frequencies"),
@@ -293,17 +319,28 @@ WRONG_ANSWERS = [
     ("ch08.padding_mask", padding_zero_is_padding_too, "0 is a real token"),
     ("ch08.padding_mask", padding_ones_and_zeros, "dtype bool"),
     ("ch08.padding_mask", padding_assumes_end_padding, "not padding"),
+    ("ch08.mha_parameters", 16_384, "biases"),
+    ("ch08.mha_parameters", 12_480, "output projection"),
+    ("ch08.mha_parameters", 66_368, "EACH head"),
+    ("ch08.mha_parameters", 4_160, "four"),
+    ("ch08.mha_parameters", 16_641.0, "too many"),
+    ("ch08.mha_parameters", 8_000, "too few"),
+    ("ch08.mha_parameters", True, "number"),
+    ("ch08.mha_parameters", "16640", "number"),
 ]
 
 CORRECT_ANSWERS = [
     ("ch08.scaled_dot_product_attention", attention_by_keras_ops),
     ("ch08.scaled_dot_product_attention", attention_by_einsum),
-    ("ch08.causal_mask", causal_by_comparison),
-    ("ch08.causal_mask", causal_by_keras),
+    ("ch08.sliding_window_mask", window_by_tril_difference),
+    ("ch08.sliding_window_mask", window_by_keras),
     ("ch08.positional_encoding", pe_by_loops),
     ("ch08.positional_encoding", pe_in_float32),
     ("ch08.padding_mask", padding_broadcastable),
     ("ch08.padding_mask", padding_by_keras),
+    ("ch08.mha_parameters", 16640.0),
+    ("ch08.mha_parameters", np.int64(16_640)),
+    ("ch08.mha_parameters", ref08.mha_parameters),
 ]
 
 
@@ -328,3 +365,21 @@ def test_ch08_reference_attention_equals_keras():
     output, _ = ref08.scaled_dot_product_attention(q.transpose(0, 2, 1, 3), k.transpose(0, 2, 1, 3),
                                                    v.transpose(0, 2, 1, 3))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(output).transpose(0, 2, 1, 3), expected, atol=1e-5)
+
+
+def test_ch08_mha_parameter_truth_is_what_keras_counts():
+    """The prediction's truth is computed by the checker; Keras must agree, for this and other sizes."""
+    import keras
+
+    from mio_utils.exercises.ch08 import mha_parameter_count
+
+    for d_model, heads, key_dim in ((64, 4, 16), (32, 2, 8), (48, 3, 5)):
+        layer = keras.layers.MultiHeadAttention(num_heads=heads, key_dim=key_dim)
+        x = np.zeros((1, 3, d_model), "float32")
+        layer(x, x)
+        assert layer.count_params() == mha_parameter_count(d_model, heads, key_dim)
+
+
+def test_ch08_solution_window_longer_than_sequence_is_causal():
+    np.testing.assert_array_equal(ref08.sliding_window_mask(5, 9), np.tri(5, dtype=bool))
+    np.testing.assert_array_equal(ref08.sliding_window_mask(4, 1), np.eye(4, dtype=bool))

@@ -3,7 +3,7 @@ import inspect
 
 import numpy as np
 
-from . import Mismatch, as_array, call, exercise, expect_close, hidden_rng
+from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidden_rng
 
 SOLUTION = "ch08_attention_transformers.py"
 OVERFLOW = "Large scores overflow exp(): subtract each row's maximum before exp() (or use a stable softmax)."
@@ -100,8 +100,11 @@ def _allowed(rng, shape):
 
 
 @exercise("ch08.scaled_dot_product_attention", SOLUTION,
-          hint="scores = q @ k^T / sqrt(d_k); masked scores → a large negative number; weights = softmax over "
-               "the LAST axis (the keys); output = weights @ v.")
+          hints=("Each query spends one unit of attention over the KEYS: score every key against the query, scale, "
+                 "hide the masked keys before normalising, normalise over the keys, then average the values. Keep "
+                 "exp() from overflowing on large scores.",
+                 "scores = q @ swap(k, last two axes) / sqrt(d_k); masked scores → a large negative number; "
+                 "weights = softmax(scores - max over the keys) along the LAST axis; output = weights @ v."))
 def check_scaled_dot_product_attention(attention):
     rng = hidden_rng()
     d_k, d_v, n_q, n_k = int(rng.integers(8, 20)), int(rng.integers(2, 5)), 3, 5
@@ -150,26 +153,47 @@ def _boolean_mask(value, shapes, what):
     return array
 
 
-# ------------------------------------------------------------------------------------- 8.2 causal mask
-@exercise("ch08.causal_mask", SOLUTION,
-          hint="np.tril of ones: row i (a query) may see columns j <= i, including itself.")
-def check_causal_mask(causal_mask):
+# ---------------------------------------------------------------------------- 8.2 sliding-window mask
+def _window(length, window, *, back=None):
+    """allowed[i, j]: key j is not ahead of query i and at most ``back`` (default window - 1) positions behind."""
+    queries, keys = np.arange(length)[:, None], np.arange(length)[None, :]
+    behind = window - 1 if back is None else back
+    return (keys <= queries) & (queries - keys <= behind)
+
+
+@exercise("ch08.sliding_window_mask", SOLUTION,
+          hints=("Start from the causal mask (no key in the future), then also forbid keys that are too far in "
+                 "the past: each query sees itself and the window - 1 positions before it.",
+                 "allowed[i, j] = (j <= i) and (i - j < window), i.e. 0 <= i - j <= window - 1."))
+def check_sliding_window_mask(sliding_window_mask):
     rng = hidden_rng()
-    for length in (4, 1, int(rng.integers(5, 13)), int(rng.integers(2, 4))):
-        what = f"causal_mask({length})"
-        allowed = _boolean_mask(call(causal_mask, length), [(length, length)], what)
-        expected = np.tri(length, dtype=bool)  # ones on and below the diagonal
+    length = int(rng.integers(7, 12))
+    cases = [(6, 3), (5, 1), (4, 10), (length, int(rng.integers(2, length - 2))), (3, 3)]
+    for length, window in cases:
+        what = f"sliding_window_mask({length}, {window})"
+        allowed = _boolean_mask(call(sliding_window_mask, length, window), [(length, length)], what)
+        expected = _window(length, window)
         if np.array_equal(allowed, expected):
             continue
-        if length > 1 and np.array_equal(allowed, expected.T):
-            raise Mismatch(f"{what}: your mask lets each position see the FUTURE (upper triangle): query i may "
-                           "attend to keys j <= i only.")
-        if np.array_equal(allowed, np.tri(length, k=-1, dtype=bool)):
-            raise Mismatch(f"{what}: the diagonal is masked: a position must be allowed to attend to itself, "
-                           "or the first position has nothing to attend to.")
+        causal = np.tri(length, dtype=bool)
         if np.array_equal(allowed, ~expected):
             raise Mismatch(f"{what}: your mask is inverted: True means 'may attend'.")
-        raise Mismatch(f"{what} differs from the lower triangle (True on and below the diagonal).")
+        if window < length and np.array_equal(allowed, causal):
+            raise Mismatch(f"{what}: this is the plain causal mask; the window must also hide keys more than "
+                           f"{window - 1} positions in the past.")
+        if np.any(allowed & ~causal):
+            raise Mismatch(f"{what}: your mask lets a query see keys in the FUTURE (above the diagonal): "
+                           "query i may attend to keys j <= i only.")
+        if not np.all(np.diag(allowed)):
+            raise Mismatch(f"{what}: the diagonal is masked: the window includes the query itself, so "
+                           "window=1 lets a position see only itself.")
+        if np.array_equal(allowed, _window(length, window, back=window)):
+            raise Mismatch(f"{what}: each query sees window + 1 = {window + 1} keys; the window counts the "
+                           f"query itself, so it sees {window} (off by one).")
+        if np.array_equal(allowed, _window(length, window, back=window - 2)):
+            raise Mismatch(f"{what}: each query sees window - 1 = {window - 1} keys; the window counts the "
+                           f"query itself AND reaches {window - 1} positions back, {window} keys in all (off by one).")
+        raise Mismatch(f"{what} differs from 'key j is not in the future and fewer than {window} positions back'.")
 
 
 # ------------------------------------------------------------------------------ 8.3 positional encoding
@@ -195,7 +219,10 @@ def _positional_mistakes(length, depth):
 
 
 @exercise("ch08.positional_encoding", SOLUTION,
-          hint="angle[p, i] = p / 10000**(2i/depth) for i = 0..depth/2-1; even columns sin(angle), odd cos(angle).")
+          hints=("Each pair of columns (2i, 2i+1) is one clock: the same angle for both, sin in the even column and "
+                 "cos in the odd one; the clocks slow down geometrically across the pairs; positions start at 0.",
+                 "angle[p, i] = p / 10000**(2i/depth) for i = 0..depth/2-1; PE[p, 2i] = sin(angle[p, i]), "
+                 "PE[p, 2i+1] = cos(angle[p, i])."))
 def check_positional_encoding(positional_encoding):
     from mio_utils.attention import positional_encoding as expected_encoding
 
@@ -266,8 +293,10 @@ def _check_padding_case(padding_mask, ids, pad_id, what):
 
 
 @exercise("ch08.padding_mask", SOLUTION,
-          hint="keys = token_ids != pad_id, shaped (batch, length); repeat it for every query: "
-               "(batch, length, length).")
+          hints=("Padding is about the KEYS (columns): every query may look at every real token, and no query at a "
+                 "pad; which id is padding is the pad_id argument.",
+                 "keys = (token_ids != pad_id), shaped (batch, length); give it a query axis and repeat it: "
+                 "mask[b, i, j] = keys[b, j], shaped (batch, length, length)."))
 def check_padding_mask(padding_mask):
     rng = hidden_rng()
     _check_padding_case(padding_mask, np.array([[4, 7, 9, 0], [3, 0, 0, 0]]), 0,
@@ -279,3 +308,52 @@ def check_padding_mask(padding_mask):
         batch, length = int(rng.integers(2, 5)), int(rng.integers(3, 10))
         _check_padding_case(padding_mask, _padded_ids(rng, batch, length, pad_id, pre=True), pad_id,
                             f"with pad_id={pad_id} (0 is a real token here) and padding at the start")
+
+
+# ------------------------------------------------------------ 8.5 predict, then run: parameters of an MHA layer
+def mha_parameter_count(d_model: int, num_heads: int, key_dim: int) -> int:
+    """Parameters of ``MultiHeadAttention(num_heads, key_dim)`` on ``d_model``-wide queries, keys and values
+    (value_dim = key_dim, biases on): three input projections and the output projection."""
+    projection = d_model * num_heads * key_dim + num_heads * key_dim  # kernel (d_model, heads, key_dim) + bias
+    output = num_heads * key_dim * d_model + d_model  # kernel (heads, key_dim, d_model) + bias (d_model,)
+    return 3 * projection + output
+
+
+def _prediction_number(value, what: str) -> float:
+    if isinstance(value, (bool, np.bool_)):
+        raise Mismatch(f"{what} should be a number, not {value}.")
+    number = as_number(value, what)
+    if not np.isfinite(number):
+        raise Mismatch(f"{what} should be a finite number; got {number}.")
+    return number
+
+
+@exercise("ch08.mha_parameters", SOLUTION, kind="prediction",
+          hints=("Four Dense projections, each with a kernel AND a bias: query, key, value (d_model → heads × "
+                 "key_dim) and the output (heads × key_dim → d_model). key_dim is the size of EACH head.",
+                 "query, key, value: 64·4·16 weights + 4·16 biases each; output: 4·16·64 weights + 64 biases."))
+def check_mha_parameters(prediction):
+    d_model, heads, key_dim = 64, 4, 16
+    truth = mha_parameter_count(d_model, heads, key_dim)
+    guess = _prediction_number(prediction, "your prediction")
+    if guess == truth:
+        inner = heads * key_dim
+        return (f"{truth:,} = 3 × ({d_model}·{heads}·{key_dim} + {inner}) for the query, key and value projections "
+                f"+ ({inner}·{d_model} + {d_model}) for the output projection. With key_dim = d_model / heads, "
+                f"it is 4·d_model² + 4·d_model, the same whatever the number of heads: more heads means smaller ones.")
+    weights_only = 4 * d_model * heads * key_dim
+    mistakes = {
+        weights_only: "you counted the kernels but not the biases (each projection has one)",
+        3 * (d_model * heads * key_dim + heads * key_dim): "you forgot the output projection that maps the heads "
+                                                           "back to d_model",
+        mha_parameter_count(d_model, heads, key_dim * heads): "key_dim is the size of EACH head, not of all of them",
+        mha_parameter_count(d_model, heads, key_dim) // 4: "that is one projection; there are four (query, key, "
+                                                           "value and output)",
+        d_model * d_model: "that is one kernel of one projection, without biases; there are four projections",
+    }
+    if guess in mistakes:
+        raise Mismatch(f"{guess:g} is not it: {mistakes[guess]}.")
+    if guess != round(guess) or guess < 0:
+        raise Mismatch(f"{guess:g} is not a whole, positive number of parameters.")
+    raise Mismatch(f"{guess:g} is not it. Count each projection's kernel and bias: "
+                   f"{'too many' if guess > truth else 'too few'}.")
