@@ -99,8 +99,10 @@ def test_every_exercise_names_an_existing_solution_file():
         assert callable(solution) if _kind(exercise_id) == "function" else solution is not ...
 
 
-def test_check_prints_friendly_feedback(capsys):
-    check("ch01.softmax", lambda z: z)
+def test_check_prints_friendly_feedback(capsys, monkeypatch):
+    monkeypatch.setattr(exercises, "_WRONG_TRIES", {})
+    for _ in exercises._EXERCISES["ch01.softmax"].hints:  # the solution's place comes after the last hint
+        check("ch01.softmax", lambda z: z)
     out = capsys.readouterr().out
     assert out.startswith("❌ [ch01.softmax] Not yet:") and "solutions/ch01_mio_foundations.py" in out
     assert "Traceback" not in out
@@ -232,3 +234,11 @@ def test_progress_keeps_the_best_result_per_exercise_on_disk(tmp_path, monkeypat
     assert "ch01.softmax" not in summary["ch01"]["left"] and out.startswith("ch01: 1/")
     (tmp_path / "progress.json").write_text("{not json")
     assert exercises.progress("ch01")["ch01"]["passed"] == 0, "a damaged file starts again, never crashes"
+
+
+def test_wrong_answers_are_rejected_on_fresh_hidden_cases(monkeypatch):
+    """The chapters' tests draw hidden cases with seeds 0-2; a learner's draw is unseeded. Every wrong answer
+    of every catalogue must still be rejected, with its words, on cases nobody chose."""
+    monkeypatch.delenv(exercises.SEED_ENV_VAR, raising=False)
+    for exercise_id, wrong, says in _catalogue("WRONG_ANSWERS"):
+        exercises.assert_rejects(exercise_id, wrong, says)
