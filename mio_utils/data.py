@@ -12,6 +12,7 @@ embedded dataset *in the same format*, so a chapter still runs.
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,9 +172,20 @@ def _load_wine(seed=0):
 
 
 # ---------------------------------------------------------------- embedded: packages and stdlib
+def _mnist1d_cache_is_readable(path: Path) -> bool:
+    try:
+        with np.load(path) as raw:
+            return {"x", "y", "x_test", "y_test"} <= set(raw.files)
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False
+
+
 @_register("mnist1d", "sequence", "MNIST-1D: 4,000/1,000 signals of length 40, 10 classes (package mnist1d)")
 def _load_mnist1d(seed=0):
     path = cache_dir() / "mnist1d.npz"
+    if path.exists() and not _mnist1d_cache_is_readable(path):  # damaged by a copy or a full disk
+        print(f"note: {path} is damaged; generating MNIST-1D again (a few seconds).")
+        path.unlink()
     if not path.exists():
         from mnist1d.data import get_dataset_args, make_dataset
 

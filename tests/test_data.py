@@ -139,3 +139,11 @@ def test_tfds_loading_code_with_mock_data(name, shape, text, monkeypatch, tmp_pa
     assert ds.num_classes == (2 if text else 10)
     if text:
         assert isinstance(ds.x_train[0], str)
+
+
+def test_a_damaged_mnist1d_cache_is_rebuilt_not_a_crash(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MIO_CACHE_DIR", str(tmp_path))
+    (tmp_path / "mnist1d.npz").write_text("half a copied file")
+    dataset = mio.load("mnist1d")
+    assert dataset.x_train.shape[1] == 40
+    assert "is damaged; generating MNIST-1D again" in capsys.readouterr().out
