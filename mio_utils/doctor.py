@@ -87,9 +87,11 @@ def _probe_tensorflow(timeout: float = 90.0) -> dict:
 def _kernel_python() -> str | None:
     try:
         from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
+    except ImportError:
+        return None  # no Jupyter in this environment
+    try:
         spec = KernelSpecManager().get_kernel_spec("python3")
-    except (ImportError, NoSuchKernel):
+    except NoSuchKernel:
         return None
     command = spec.argv[0]
     # Jupyter runs a spec whose command is plain "python" with its own interpreter, i.e. this one
@@ -140,9 +142,9 @@ def _packages(facts: Facts) -> Verdict:
            if version is not None and env._release(version) < env._release(env.MINIMUM_VERSIONS[name])]
     if missing or old:
         detail = "; ".join(([f"missing: {', '.join(missing)}"] if missing else []) + old)
-        return Verdict("fail", "packages", detail,
-                       "run `make venv` in the course folder (or `pip install -r requirements.txt` in this "
-                       "environment), then check again.")
+        return Verdict("fail", "packages", f"{detail} (in {facts.executable})",
+                       "run `make doctor` in the course folder: it creates the course's .venv if needed and "
+                       "checks that one (or `pip install -r requirements.txt` into this environment).")
     shown = ", ".join(f"{name} {facts.packages[name]}" for name in ("tensorflow", "keras"))
     return Verdict("ok", "packages", f"{shown} and {len(facts.packages) - 2} more at supported versions")
 
@@ -188,8 +190,8 @@ def _datasets(facts: Facts) -> Verdict:
     if broken:
         first = next(iter(broken.items()))
         return Verdict("fail", "course data", f"{len(broken)} of {len(facts.datasets)} embedded datasets do not "
-                       f"load ({first[0]}: {first[1]})", "reinstall with `make clean && make venv`; in a room "
-                       "without internet, install from the workshop kit (INSTRUCTORS.md).")
+                       f"load ({first[0]}: {first[1][:160]})", "reinstall with `make clean && make venv` (in a "
+                       "room without internet, from the workshop kit: INSTRUCTORS.md).")
     return Verdict("ok", "course data", f"all {len(facts.datasets)} embedded datasets load")
 
 

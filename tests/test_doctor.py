@@ -25,8 +25,8 @@ def test_a_healthy_machine_passes_every_check():
 @pytest.mark.parametrize("change, name, says, fix", [
     ({"python": (3, 9, 18)}, "python", "older than the course needs", "install Python 3.11"),
     ({"packages": {**env.MINIMUM_VERSIONS, "keras": "2.15.0"}}, "packages", "keras 2.15.0 (needs >= 3.10)",
-     "make venv"),
-    ({"packages": {**env.MINIMUM_VERSIONS, "tensorflow": None}}, "packages", "missing: tensorflow", "make venv"),
+     "make doctor"),
+    ({"packages": {**env.MINIMUM_VERSIONS, "tensorflow": None}}, "packages", "missing: tensorflow", "make doctor"),
     ({"tensorflow": {"returncode": -4, "seconds": 1.0}}, "tensorflow", "illegal instruction", "Colab"),
     ({"tensorflow": {"returncode": 1, "seconds": 1.0, "error": "ImportError: libcudart.so"}}, "tensorflow",
      "ImportError: libcudart.so", "make clean && make venv"),
