@@ -199,8 +199,8 @@ def build_cnn(input_shape, num_classes: int, block: str = "plain", widths=(32, 6
             if block == "plain":
                 x = conv_bn_relu(conv_bn_relu(x, width, name=f"{tag}a"), width, name=f"{tag}b")
             elif block == "residual":
-                if stage == 0 and i == 0 and x.shape[-1] != width:
-                    x = conv_bn_relu(x, width, name="stem")
+                if stage == 0 and i == 0 and x.shape[-1] != width:  # a first convolution (the "stem"), so the
+                    x = conv_bn_relu(x, width, name="stem")  # first shortcut carries features, not raw pixels
                 x = residual_block(x, width, name=tag)
             else:  # GoogLeNet's proportions: 1/4 1x1, 1/2 3x3, 1/8 5x5, 1/8 pool branch
                 q = max(width // 8, 1)
