@@ -48,11 +48,11 @@ def evaluate(model, dataset, loss_fn):
     return total_loss / count, correct / count
 
 
-# Exercise 4.5 (predict, then run): a fresh layer in inference mode uses moving_mean = 0, moving_variance = 1,
-# so y = x / sqrt(1 + 0.001) and the output's mean is 5 / 1.0005 = 4.9975, about 5.0.
-batchnorm_inference_mean = 5.0
-
-# Exercise 4.6 (predict, then run): clipnorm clips each tensor separately; (3, 4) -> (0.6, 0.8), (0.6, 0.8) stays,
+# Exercise 4.5 (predict, then run): clipnorm clips each tensor separately; (3, 4) -> (0.6, 0.8), (0.6, 0.8) stays,
 # so the whole step has norm sqrt(1 + 1).
 clipnorm_step = 1.41
+
+# Exercise 4.6 (predict, then run): a fresh layer in inference mode uses moving_mean = 0, moving_variance = 1,
+# so y = x / sqrt(1 + 0.001) and the output's mean is 5 / 1.0005 = 4.9975, about 5.0.
+batchnorm_inference_mean = 5.0
 
