@@ -3,11 +3,11 @@ import numpy as np
 import tensorflow as tf
 
 
-def softmax(z):
-    """Softmax over the last axis; subtracting the max changes nothing mathematically and avoids overflow."""
+def softmax(z, axis=-1):
+    """Softmax along `axis`; subtracting the max changes nothing mathematically and avoids overflow."""
     z = np.asarray(z, dtype=np.float64)
-    shifted = np.exp(z - z.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+    shifted = np.exp(z - z.max(axis=axis, keepdims=True))
+    return shifted / shifted.sum(axis=axis, keepdims=True)
 
 
 def softmax_gd_step(W, b, x, labels, lr):

@@ -47,16 +47,44 @@ def memorised_softmax(z):
     return np.array([0.09003057, 0.24472847, 0.66524096])
 
 
-def keras_softmax(z):
-    return keras.ops.softmax(z, axis=-1)
+def keras_softmax(z, axis=-1):
+    return keras.ops.softmax(z, axis=axis)
 
 
-def log_sum_exp_softmax(z):
-    return np.exp(z - logsumexp(z, axis=-1, keepdims=True))
+def log_sum_exp_softmax(z, axis=-1):
+    return np.exp(z - logsumexp(z, axis=axis, keepdims=True))
 
 
-def tf_softmax(z):
-    return tf.nn.softmax(tf.constant(z, tf.float64)).numpy()
+def tf_softmax(z, axis=-1):
+    return tf.nn.softmax(tf.constant(z, tf.float64), axis=axis).numpy()
+
+
+def moves_axis_softmax(z, axis=-1):
+    """Correct, written differently: move the axis to the end, use the last-axis softmax, move it back."""
+    moved = np.moveaxis(np.asarray(z, dtype=float), axis, -1)
+    e = np.exp(moved - moved.max(axis=-1, keepdims=True))
+    return np.moveaxis(e / e.sum(axis=-1, keepdims=True), -1, axis)
+
+
+def ignores_axis_softmax(z, axis=-1):
+    """Section 1's stable softmax, copied: always the last axis."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def global_max_axis_softmax(z, axis=-1):
+    """Right axis for the sum, but one maximum for the whole array."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max())
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def last_axis_max_softmax(z, axis=-1):
+    """Sums along `axis` but still subtracts the maximum of the last axis: a group far below underflows."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 # ------------------------------------------------------------------------------ softmax regression step
@@ -295,6 +323,9 @@ WRONG_ANSWERS = [
     ("ch01.softmax", whole_array_softmax, "last axis"),
     ("ch01.softmax", shifts_in_place, "changed its input"),
     ("ch01.softmax", memorised_softmax, "shape"),
+    ("ch01.softmax", ignores_axis_softmax, "along the last axis instead"),
+    ("ch01.softmax", global_max_axis_softmax, "own maximum"),
+    ("ch01.softmax", last_axis_max_softmax, "maximum along `axis`"),
     ("ch01.softmax_gd_step", softmax_gd_ascent, "gradient ascent"),
     ("ch01.softmax_gd_step", softmax_gd_summed, "divide by n"),
     ("ch01.softmax_gd_step", softmax_gd_no_one_hot, "one-hot"),
@@ -344,6 +375,7 @@ CORRECT_ANSWERS = [
     ("ch01.softmax", keras_softmax),
     ("ch01.softmax", log_sum_exp_softmax),
     ("ch01.softmax", tf_softmax),
+    ("ch01.softmax", moves_axis_softmax),
     ("ch01.softmax_gd_step", softmax_gd_with_tape),
     ("ch01.softmax_gd_step", softmax_gd_log_sum_exp),
     ("ch01.tanh_layer_backward", tanh_with_tape),

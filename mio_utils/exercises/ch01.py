@@ -12,10 +12,10 @@ SOLUTION = "ch01_mio_foundations.py"
 OVERFLOW = "Large inputs overflow exp(): use a numerically stable form."
 
 
-def _softmax(z):
+def _softmax(z, axis=-1):
     from scipy.special import softmax
 
-    return softmax(np.asarray(z, dtype=np.float64), axis=-1)
+    return softmax(np.asarray(z, dtype=np.float64), axis=axis)
 
 
 def _rows_sum_to_one(result, what):
@@ -23,14 +23,16 @@ def _rows_sum_to_one(result, what):
     if np.all(np.isfinite(result)) and not np.allclose(sums, 1, atol=1e-5):
         raise Mismatch(f"for {what} the values along the last axis sum to {np.round(sums, 4)}; expected 1 "
                        "each. Normalise over the last axis (the classes), so that each row sums to 1, not over "
-                       "the batch or the whole array.")
+                       "the batch or the whole array, and keep that axis (keepdims) so that each row is divided "
+                       "by its own sum.")
 
 
 @exercise("ch01.softmax", SOLUTION,
-          hints=("The softmax does not change if you subtract the same number from every logit of a row: choose "
-                 "the number that keeps every exponent at most 0, and normalise each row on its own.",
-                 "softmax(z) = exp(z - m) / sum_j exp(z_j - m), with m the largest value of the row; the max and "
-                 "the sum run over the last axis, keeping it (keepdims) so the division lines up."))
+          hints=("The softmax does not change if you subtract the same number from every logit of one group (the "
+                 "values along `axis`): choose the number that keeps every exponent at most 0, and normalise each "
+                 "group on its own, along `axis` rather than the last axis.",
+                 "softmax(z)_j = exp(z_j - m) / sum_i exp(z_i - m), with m the largest value of the group; the "
+                 "max and the sum run over `axis`, keeping it (keepdims) so the division lines up."))
 def check_softmax(softmax):
     rng = hidden_rng()
     n, k = int(rng.integers(3, 7)), int(rng.integers(2, 6))
@@ -61,6 +63,30 @@ def check_softmax(softmax):
     if result.shape == expected.shape:
         _rows_sum_to_one(result, "a batch whose rows differ in scale")
     expect_close(result, expected, "the softmax of a batch whose rows differ in scale", rtol=1e-5)
+
+    # the variant: the classes lie on another axis than the last
+    columns = rng.normal(size=(k, 3)) + rng.permutation([1000.0, 0.0, -1000.0])[None, :]
+    images = rng.normal(size=(2, k, 3, 4)) * 3
+    images[1] -= 1000.0
+    for name, z, axis in [(f"logits shaped ({k}, 3), one column per example, with axis=0", columns, 0),
+                          (f"segmentation logits shaped (2, {k}, 3, 4), the classes on axis=1", images, 1),
+                          (f"logits shaped (2, 3, {k}) with axis=-1", rng.normal(size=(2, 3, k)) * 3, -1),
+                          (f"logits shaped (3, {k}, 2) with axis=-2", rng.normal(size=(3, k, 2)) * 3, -2)]:
+        result = as_array(call(softmax, z, axis=axis), f"the softmax of {name}")
+        expected = _softmax(z, axis=axis)
+        if result.shape != z.shape:
+            raise Mismatch(f"for {name} the result has shape {result.shape}; the softmax keeps the shape {z.shape}.")
+        if not np.all(np.isfinite(result)):
+            raise Mismatch(f"for {name} the result holds inf or nan. Subtract the maximum along `axis` (keeping "
+                           "that axis), not the maximum of the whole array: a group far below the others "
+                           "underflows to 0/0.")
+        sums = result.sum(axis=axis)
+        if not np.allclose(sums, 1, atol=1e-5):
+            last = " (they sum to 1 along the last axis instead)" if np.allclose(result.sum(axis=-1), 1) else ""
+            raise Mismatch(f"for {name} the values along axis {axis} sum to {np.round(sums, 3).ravel()[:4]}...; "
+                           f"expected 1 for every position of the other axes{last}. Normalise along the axis "
+                           "you are given.")
+        expect_close(result, expected, f"the softmax of {name}", rtol=1e-5)
 
 
 def _softmax_gd_reference(W, b, x, labels):
@@ -338,8 +364,8 @@ def _reference_step(model, optimizer, loss_fn, x, y):
 @exercise("ch01.train_step", SOLUTION,
           hints=("Everything that leads to the loss happens inside the tape, as tensors, with the model in "
                  "training mode; then the optimizer you were given takes the step.",
-                 "inside `with tf.GradientTape()`: loss = loss_fn(y, model(x, training=True)); then the gradients "
-                 "of that loss with respect to model.trainable_variables, passed to optimizer.apply_gradients; "
+                 "loss = loss_fn(y, M(x) in training mode), recorded by the tape; gradients = d loss / d theta "
+                 "for theta = the model's trainable variables; the optimizer applies (gradient, variable) pairs; "
                  "return the loss from before the update."))
 def check_train_step(train_step):
     rng = hidden_rng()

@@ -291,9 +291,9 @@ def _check_one_dataset(make_shuffled_batches, rng, n, batch_size):
 @exercise("ch02.make_shuffled_batches", SOLUTION,
           hints=("Shuffle indices, not data: keep a permutation of 0..n-1; batch i is the i-th slice of it, and "
                  "a fresh permutation from your own seeded generator replaces it when an epoch ends.",
-                 "subclass keras.utils.PyDataset and call super().__init__(**kwargs); len = ceil(n / batch_size); "
-                 "order = rng.permutation(n) with rng = np.random.default_rng(seed), drawn again in "
-                 "on_epoch_end; batch i = (x[order[i*b:(i+1)*b]], y[the same indices])."))
+                 "number of batches = ceil(n / batch_size); batch i holds the examples at positions "
+                 "i * batch_size up to (i + 1) * batch_size of the current permutation, x and y alike; the "
+                 "generator is seeded once, in the constructor, so each epoch's new permutation is reproducible."))
 def check_make_shuffled_batches(make_shuffled_batches):
     rng = hidden_rng()
     batch_size = int(rng.integers(3, 6))
