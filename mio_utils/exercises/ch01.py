@@ -189,6 +189,10 @@ def check_tanh_layer_backward(tanh_layer_backward):
                 flipped = " (transposed?)" if value.shape == want.shape[::-1] and value.ndim == 2 else ""
                 raise Mismatch(f"for {name} {what} has shape {value.shape}{flipped}; expected {want.shape}, "
                                f"the shape of {like}.")
+        if (W.shape[0] == W.shape[1] and np.allclose(got[1].T, expected[1], atol=1e-6)
+                and not np.allclose(got[1], expected[1], atol=1e-6)):
+            raise Mismatch(f"for {name} is your grad_W transposed? Its entry [i, j] must pair input i with "
+                           "hidden unit j, like W[i, j].")
         a = x @ W + b
         h = np.tanh(a)
         wrong_derivatives = [
