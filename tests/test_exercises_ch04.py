@@ -311,7 +311,7 @@ WRONG_ANSWERS = [
     ("ch04.batchnorm_inference_mean", 2.5, "batch's standard deviation"),
     ("ch04.batchnorm_inference_mean", 1, "a standard deviation"),
     ("ch04.batchnorm_inference_mean", 4.0, "is not what the layer gives"),
-    ("ch04.batchnorm_inference_mean", "5", "should be numbers"),
+    ("ch04.batchnorm_inference_mean", "5", "not as text"),
     ("ch04.batchnorm_inference_mean", True, "write a number"),
     ("ch04.batchnorm_inference_mean", float("nan"), "finite number"),
     ("ch04.batchnorm_inference_mean", [5, 5], "one number"),

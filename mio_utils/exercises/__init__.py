@@ -358,6 +358,19 @@ def as_number(value, what: str) -> float:
     return float(array.reshape(()))
 
 
+def as_prediction_number(answer, what: str = "your prediction") -> float:
+    """A ``kind="prediction"`` answer that must be one finite number; True/False, text, several values,
+    nan or inf are explained in words."""
+    if isinstance(answer, (bool, np.bool_)):
+        raise Mismatch(f"write a number for {what}, not True or False.")
+    if isinstance(answer, (str, bytes)):
+        raise Mismatch(f"write a number for {what} (like 12), not as text {answer!r:.40}.")
+    number = as_number(answer, what)
+    if not np.isfinite(number):
+        raise Mismatch(f"{what} must be a finite number; got {number}.")
+    return number
+
+
 def expect_close(actual, expected, what: str, atol: float = 1e-6, rtol: float = 1e-6,
                  advice: str = "") -> None:
     """Compare shapes, then finiteness, then values, and say which differs first.

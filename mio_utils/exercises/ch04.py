@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidden_rng
+from . import Mismatch, as_array, as_number, as_prediction_number, call, exercise, expect_close, hidden_rng
 
 SOLUTION = "ch04_training.py"
 
@@ -360,14 +360,6 @@ def check_evaluate(evaluate):
 
 
 # ------------------------------------------------------------------------------- 4.5 and 4.6 predictions
-def _predicted_number(prediction) -> float:
-    """A prediction as one finite number, or a Mismatch in plain words."""
-    if isinstance(prediction, (bool, np.bool_)):
-        raise Mismatch(f"write a number, e.g. my_prediction = 1.5; got {prediction!r}.")
-    number = as_number(prediction, "your prediction")
-    if not np.isfinite(number):
-        raise Mismatch(f"write a finite number, e.g. my_prediction = 1.5; got {number}.")
-    return number
 
 
 BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default
@@ -379,7 +371,7 @@ BN_EPSILON = 1e-3  # keras.layers.BatchNormalization's default
                  "inference mode: y = gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta, and a "
                  "fresh layer has gamma = 1, beta = 0, moving_mean = 0, moving_variance = 1, epsilon = 0.001."))
 def check_batchnorm_inference_mean(prediction):
-    value = _predicted_number(prediction)
+    value = as_prediction_number(prediction)
     truth = 5 / math.sqrt(1 + BN_EPSILON)
     why = ("in inference mode the layer standardises with its moving averages, not with the batch's statistics, "
            "and a fresh layer's are mean 0 and variance 1 (with gamma 1, beta 0): y = (x - 0) / sqrt(1 + 0.001), "
@@ -409,7 +401,7 @@ CLIP_GRADIENTS = ((3.0, 4.0), (0.6, 0.8))  # the gradients of the two tensors in
                  "a's gradient has norm 5 and becomes (0.6, 0.8); b's has norm 1 and is not above the threshold; the "
                  "whole step's norm is sqrt(norm_a**2 + norm_b**2)."))
 def check_clipnorm_step(prediction):
-    value = _predicted_number(prediction)
+    value = as_prediction_number(prediction)
     norms = [math.hypot(*g) for g in CLIP_GRADIENTS]
     truth = math.sqrt(sum(min(n, 1.0) ** 2 for n in norms))
     unclipped = math.sqrt(sum(n ** 2 for n in norms))

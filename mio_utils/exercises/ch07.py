@@ -1,7 +1,7 @@
 """Checkers for chapter 07 · Recurrent networks and sequences."""
 import numpy as np
 
-from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidden_rng
+from . import Mismatch, as_array, as_number, as_prediction_number, call, exercise, expect_close, hidden_rng
 
 SOLUTION = "ch07_rnn_sequences.py"
 
@@ -349,20 +349,6 @@ def _lstm_parameter_mistakes():
     }
 
 
-def _prediction_number(answer, what: str) -> float:
-    """A prediction that must be one finite number; anything else is explained in words."""
-    if isinstance(answer, (bool, np.bool_)):
-        raise Mismatch(f"write {what} as a number, not True/False.")
-    if isinstance(answer, str):
-        raise Mismatch(f"write {what} as a number (like 123), not as text {answer!r}.")
-    if isinstance(answer, np.ndarray) and answer.shape == () and answer.dtype.kind in "iuf":
-        answer = answer.item()  # np.array(5248) is one number too
-    if not isinstance(answer, (int, float, np.integer, np.floating)):
-        raise Mismatch(f"write {what} as one number; got {type(answer).__name__}.")
-    value = float(answer)
-    if not np.isfinite(value):
-        raise Mismatch(f"{what} is a finite number; got {value}.")
-    return value
 
 
 @exercise("ch07.lstm_parameters", SOLUTION, kind="prediction",
@@ -370,7 +356,7 @@ def _prediction_number(answer, what: str) -> float:
                  "(an input map, a recurrent map and a bias), then count the blocks of an LSTM.",
                  "parameters = blocks x (features x units + units x units + units), with 4 blocks for an LSTM."))
 def check_lstm_parameters(my_prediction):
-    value = _prediction_number(my_prediction, "the number of parameters")
+    value = as_prediction_number(my_prediction, "the number of parameters")
     truth = _lstm_parameter_count()
     if value == truth:
         f, u = LSTM_FEATURES, LSTM_UNITS

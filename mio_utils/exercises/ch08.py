@@ -3,7 +3,7 @@ import inspect
 
 import numpy as np
 
-from . import Mismatch, as_array, as_number, call, exercise, expect_close, hidden_rng
+from . import Mismatch, as_array, as_prediction_number, call, exercise, expect_close, hidden_rng
 
 SOLUTION = "ch08_attention_transformers.py"
 OVERFLOW = "Large scores overflow exp(): subtract each row's maximum before exp() (or use a stable softmax)."
@@ -319,13 +319,6 @@ def mha_parameter_count(d_model: int, num_heads: int, key_dim: int) -> int:
     return 3 * projection + output
 
 
-def _prediction_number(value, what: str) -> float:
-    if isinstance(value, (bool, np.bool_)):
-        raise Mismatch(f"{what} should be a number, not {value}.")
-    number = as_number(value, what)
-    if not np.isfinite(number):
-        raise Mismatch(f"{what} should be a finite number; got {number}.")
-    return number
 
 
 @exercise("ch08.mha_parameters", SOLUTION, kind="prediction",
@@ -335,7 +328,7 @@ def _prediction_number(value, what: str) -> float:
 def check_mha_parameters(prediction):
     d_model, heads, key_dim = 64, 4, 16
     truth = mha_parameter_count(d_model, heads, key_dim)
-    guess = _prediction_number(prediction, "your prediction")
+    guess = as_prediction_number(prediction, "your prediction")
     if guess == truth:
         inner = heads * key_dim
         return (f"{truth:,} = 3 × ({d_model}·{heads}·{key_dim} + {inner}) for the query, key and value projections "
